@@ -1,0 +1,1 @@
+//! The voucher HTTP API.

@@ -1,0 +1,2 @@
+//! Lambda: balance (not yet written).
+fn main() {}

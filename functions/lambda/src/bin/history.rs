@@ -1,0 +1,2 @@
+//! Lambda: history (not yet written).
+fn main() {}

@@ -1,0 +1,2 @@
+//! Lambda: redeem (not yet written).
+fn main() {}

@@ -1,0 +1,2 @@
+//! Lambda: refund (not yet written).
+fn main() {}

@@ -1,0 +1,2 @@
+//! Lambda: report (not yet written).
+fn main() {}

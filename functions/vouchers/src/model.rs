@@ -1,0 +1,206 @@
+//! The ledger's records: vouchers, price list, redemptions, refunds, ledger entries, reports,
+//! staff tokens. Plain data shared by the domain, both stores and the HTTP layer (serde shapes
+//! here are the JSON the API returns).
+
+use crate::code::CodeHash;
+use crate::money::Money;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Whether a voucher can still be spent (expiry is checked separately, against its date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VoucherStatus {
+    Active,
+    Void,
+}
+
+/// One voucher as the store keeps it. The code itself is never stored, only its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Voucher {
+    pub code_hash: CodeHash,
+    /// Last four characters of the code, for receipts and logs.
+    pub hint: String,
+    pub face_value: Money,
+    pub balance: Money,
+    pub status: VoucherStatus,
+    /// Last day (WIB) on which the voucher can be spent.
+    pub expires_on: NaiveDate,
+    pub batch: String,
+    /// Work unit (OPD) the batch was ordered for.
+    pub unit: Option<String>,
+    pub issued_at: DateTime<Utc>,
+}
+
+/// What `issue` is asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewBatch {
+    /// Batch name, e.g. `2026-12`; unique.
+    pub name: String,
+    pub unit: Option<String>,
+    pub count: u32,
+    pub amount: Money,
+    pub expires_on: NaiveDate,
+}
+
+/// One product of the price list (`catalog.json`, written by `galeri build`). The voucher
+/// functions price line items from here, never from the client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogItem {
+    pub sku: String,
+    pub name: String,
+    /// Producer slug.
+    pub producer: String,
+    /// Category slug.
+    pub category: String,
+    pub price: Money,
+}
+
+/// `catalog.json` as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catalog {
+    pub generated_at: DateTime<Utc>,
+    pub currency: String,
+    pub items: Vec<CatalogItem>,
+}
+
+/// A line the cashier asks for: a product and how many.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineRequest {
+    pub sku: String,
+    pub qty: u32,
+}
+
+/// A priced line of a redemption.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineItem {
+    pub sku: String,
+    pub name: String,
+    pub producer: String,
+    pub category: String,
+    pub unit_price: Money,
+    pub qty: u32,
+    pub total: Money,
+}
+
+/// A sale paid (partly) with a voucher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redemption {
+    pub id: String,
+    pub code_hint: String,
+    pub cashier: String,
+    pub created_at: DateTime<Utc>,
+    pub items: Vec<LineItem>,
+    pub total: Money,
+    /// What the voucher paid: at most its balance.
+    pub voucher_paid: Money,
+    /// What the buyer pays in cash: `total - voucher_paid`.
+    pub cash_due: Money,
+    /// Voucher balance right after this redemption.
+    pub balance_after: Money,
+    /// Set once the redemption has been refunded.
+    pub refund: Option<Refund>,
+}
+
+/// The reversal of a whole redemption: the voucher part goes back on the voucher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refund {
+    pub id: String,
+    pub redemption_id: String,
+    pub supervisor: String,
+    pub created_at: DateTime<Utc>,
+    /// Returned to the voucher (= the redemption's `voucher_paid`).
+    pub voucher_amount: Money,
+    /// Returned in cash at the till (= the redemption's `cash_due`).
+    pub cash_amount: Money,
+    pub balance_after: Money,
+}
+
+/// What a ledger entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    Issued,
+    Redeemed,
+    Refunded,
+    Voided,
+}
+
+/// One line of a voucher's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    pub at: DateTime<Utc>,
+    pub kind: EntryKind,
+    /// Amount by which the balance moved (always ≥ 0; the kind says which way).
+    pub amount: Money,
+    pub balance_after: Money,
+    /// Redemption or refund id, or the batch name for `issued`.
+    pub reference: String,
+}
+
+/// Settlement of one producer for a period: what the gallery owes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettlementRow {
+    pub producer: String,
+    /// Number of items sold (sum of quantities).
+    pub items: u64,
+    /// Value of those items at the prices charged.
+    pub value: Money,
+    /// The part of `value` paid by vouchers (the rest was cash).
+    pub voucher_share: Money,
+}
+
+/// Settlement for the WIB dates `from..=to`, one row per producer, sorted by producer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settlement {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub rows: Vec<SettlementRow>,
+    pub total_value: Money,
+    pub total_voucher_share: Money,
+}
+
+/// One voucher's books: face value, balance and what the ledger records say was redeemed and
+/// refunded. They balance when face value = balance + redeemed − refunded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoucherBooks {
+    pub hint: String,
+    pub batch: String,
+    pub face_value: Money,
+    pub balance: Money,
+    pub redeemed: Money,
+    pub refunded: Money,
+}
+
+/// Result of `audit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct AuditReport {
+    pub vouchers: u64,
+    pub face_value: Money,
+    pub balance: Money,
+    pub redeemed: Money,
+    pub refunded: Money,
+    pub discrepancies: Vec<VoucherBooks>,
+}
+
+/// Staff roles, in increasing power: a supervisor may do what a cashier does, an admin all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Cashier,
+    Supervisor,
+    Admin,
+}
+
+/// A staff token as stored: only the hash of the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffToken {
+    /// Short public id (shown in `tokens list`, used to revoke).
+    pub id: String,
+    /// SHA-256 of the token, hex.
+    pub token_hash: String,
+    pub role: Role,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,122 @@
+//! The `VoucherStore` trait: what a store must do atomically. Rules that do not need the
+//! store's atomicity (pricing, payment split, settlement arithmetic) live in `ledger.rs` and
+//! `rules.rs`, once, for every store.
+//!
+//! Both implementations (`sqlite.rs`, `dynamodb.rs`) pass the same conformance suite
+//! (`tests/tests/ledger_conformance.rs`).
+
+use crate::code::CodeHash;
+use crate::error::LedgerResult;
+use crate::model::{
+    CatalogItem, LedgerEntry, LineItem, NewBatch, Redemption, Refund, StaffToken, Voucher,
+    VoucherBooks,
+};
+use crate::money::Money;
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::HashMap;
+
+/// A redemption the ledger has priced and asks the store to commit.
+#[derive(Debug, Clone)]
+pub struct RedeemCommand {
+    pub idempotency_key: String,
+    /// SHA-256 (hex) of the canonical request; a replay with another hash is refused.
+    pub request_hash: String,
+    /// Id for the new redemption (unused when this is a replay).
+    pub redemption_id: String,
+    pub voucher: CodeHash,
+    pub code_hint: String,
+    pub cashier: String,
+    pub items: Vec<LineItem>,
+    pub total: Money,
+    /// When false, a total above the balance is refused instead of split with cash.
+    pub allow_cash: bool,
+    pub now: DateTime<Utc>,
+}
+
+/// A refund the ledger asks the store to commit.
+#[derive(Debug, Clone)]
+pub struct RefundCommand {
+    pub idempotency_key: String,
+    pub request_hash: String,
+    pub refund_id: String,
+    pub redemption_id: String,
+    pub supervisor: String,
+    pub now: DateTime<Utc>,
+}
+
+/// Persistence with the atomicity the ledger needs. Every method that changes state is one
+/// atomic write: it either happens whole or not at all, and concurrent calls never take a
+/// balance below zero or apply one idempotency key twice.
+#[async_trait::async_trait]
+pub trait VoucherStore: Send + Sync {
+    /// Creates the schema (SQLite: migrations; DynamoDB: the table if missing). Idempotent.
+    async fn prepare(&self) -> LedgerResult<()>;
+
+    /// Adds a batch of new vouchers (balance = face value) and their `issued` ledger entries.
+    /// `DuplicateBatch` if the batch name exists. `vouchers` are (code hash, hint).
+    async fn insert_batch(
+        &self,
+        batch: &NewBatch,
+        vouchers: &[(CodeHash, String)],
+        now: DateTime<Utc>,
+    ) -> LedgerResult<()>;
+
+    async fn voucher(&self, code: &CodeHash) -> LedgerResult<Option<Voucher>>;
+
+    /// Number of vouchers in the store (`galeri serve` seeds a demo batch when it is 0).
+    async fn voucher_count(&self) -> LedgerResult<u64>;
+
+    /// Marks a voucher void (a `voided` ledger entry; the balance stays for the audit).
+    async fn void_voucher(&self, code: &CodeHash, now: DateTime<Utc>) -> LedgerResult<Voucher>;
+
+    /// Replaces the whole price list (from `catalog.json`).
+    async fn replace_price_list(&self, items: &[CatalogItem]) -> LedgerResult<()>;
+
+    /// The price-list entries for these SKUs (missing ones are simply absent).
+    async fn prices(&self, skus: &[String]) -> LedgerResult<HashMap<String, CatalogItem>>;
+
+    /// Commits a redemption atomically, or returns the stored result of an earlier call with
+    /// the same idempotency key and request hash. Checks, inside the atomic write: key reuse
+    /// (`IdempotencyConflict`), unknown code, void, expired (against the WIB date of `now`),
+    /// and the payment split of `rules::split_payment`.
+    async fn redeem(&self, command: &RedeemCommand) -> LedgerResult<Redemption>;
+
+    async fn redemption(&self, id: &str) -> LedgerResult<Option<Redemption>>;
+
+    /// Reverses a redemption once: its `voucher_paid` goes back on the voucher. Idempotent on
+    /// the key like `redeem`; a second refund under another key is `AlreadyRefunded`.
+    async fn refund(&self, command: &RefundCommand) -> LedgerResult<Refund>;
+
+    /// The voucher's ledger entries, oldest first.
+    async fn history(&self, code: &CodeHash) -> LedgerResult<Vec<LedgerEntry>>;
+
+    /// Redemptions created in `[from, to)`, with their refunds if any.
+    async fn redemptions_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> LedgerResult<Vec<Redemption>>;
+
+    /// Every voucher's books, with `redeemed` and `refunded` summed from the redemption and
+    /// refund records (not from counters kept on the voucher), so the audit checks one record
+    /// against the other.
+    async fn books(&self) -> LedgerResult<Vec<VoucherBooks>>;
+
+    async fn put_token(&self, token: &StaffToken) -> LedgerResult<()>;
+    async fn token_by_hash(&self, token_hash: &str) -> LedgerResult<Option<StaffToken>>;
+    async fn tokens(&self) -> LedgerResult<Vec<StaffToken>>;
+    /// Marks a token revoked; `UnknownToken` if there is no token with this id.
+    async fn revoke_token(&self, id: &str, now: DateTime<Utc>) -> LedgerResult<StaffToken>;
+
+    /// Counts one failed code lookup for `subject` (e.g. `token:<id>` or `ip:<addr>`) in the
+    /// fixed window starting at `window_start`, and returns the count in that window.
+    async fn count_failure(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<u32>;
+
+    /// Failed lookups for `subject` in the window starting at `window_start`.
+    async fn failures(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<u32>;
+}
+
+/// The WIB (UTC+7) calendar date of an instant: expiry and reporting periods are in WIB.
+pub fn wib_date(at: DateTime<Utc>) -> NaiveDate {
+    (at + chrono::Duration::hours(7)).date_naive()
+}

@@ -1,0 +1,175 @@
+//! The command line: one subcommand per file under `cmd/`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Galeri: the catalog and vouchers of the Galeri Dekranasda Kabupaten Malang.
+#[derive(Debug, Parser)]
+#[command(name = "galeri", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the content and build the static site into `public/`.
+    Build(BuildArgs),
+    /// Check the content and report every problem; writes nothing.
+    Check(CheckArgs),
+    /// Build the site and serve it with the voucher API at /api.
+    Serve(ServeArgs),
+    /// Issue and manage vouchers (admin).
+    #[command(subcommand)]
+    Vouchers(VouchersCommand),
+    /// Check every voucher's books: face value = balance + redeemed − refunded.
+    Audit(StoreArgs),
+    /// Create, list and revoke staff tokens (admin).
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+    /// Load a build's `catalog.json` into the store as the price list.
+    LoadCatalog(LoadCatalogArgs),
+}
+
+/// Where the content and theme are.
+#[derive(Debug, Args, Clone)]
+pub struct SourceArgs {
+    /// Content folder.
+    #[arg(long, default_value = "content")]
+    pub content: PathBuf,
+    /// Theme folder.
+    #[arg(long, default_value = "themes/default")]
+    pub theme: PathBuf,
+}
+
+/// Language of messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Lang {
+    #[default]
+    Id,
+    En,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output folder; replaced atomically.
+    #[arg(long, default_value = "public")]
+    pub out: PathBuf,
+    /// Overrides `base_url` of site.yaml.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Language of error messages.
+    #[arg(long, value_enum, default_value_t)]
+    pub lang: Lang,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Language of error messages.
+    #[arg(long, value_enum, default_value_t)]
+    pub lang: Lang,
+}
+
+/// Which voucher store: `sqlite:PATH` or `dynamodb:TABLE`.
+#[derive(Debug, Args, Clone)]
+pub struct StoreArgs {
+    /// `sqlite:PATH` (default `sqlite:.galeri/vouchers.db`) or `dynamodb:TABLE`.
+    #[arg(long, env = "GALERI_STORE")]
+    pub store: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Output folder for the built site.
+    #[arg(long, default_value = "public")]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VouchersCommand {
+    /// Issue a batch; the codes are written once, to `--out`, and never shown again.
+    Issue(IssueArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    #[arg(long)]
+    pub count: u32,
+    /// Face value in whole rupiah, e.g. 50000.
+    #[arg(long)]
+    pub amount: i64,
+    /// Last day the vouchers can be spent (YYYY-MM-DD, WIB).
+    #[arg(long)]
+    pub expires: String,
+    /// Batch name (default: the expiry month, e.g. 2026-12, plus the unit).
+    #[arg(long)]
+    pub batch: Option<String>,
+    /// Work unit (OPD) the batch is for.
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// CSV file for the codes; refused if it exists.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create a token; prints the token alone on stdout.
+    Create(TokenCreateArgs),
+    /// List tokens (ids, roles, names; never the tokens).
+    List(StoreArgs),
+    /// Revoke a token by id.
+    Revoke(TokenRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// cashier, supervisor or admin.
+    #[arg(long)]
+    pub role: String,
+    #[arg(long)]
+    pub name: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenRevokeArgs {
+    pub id: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadCatalogArgs {
+    /// The build's catalog.json.
+    #[arg(long, default_value = "public/catalog.json")]
+    pub catalog: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,5 @@
+//! The Galeri catalog generator: `content/` (Markdown + YAML) and a theme become a static
+//! catalog site. Also the staff/admin command line over the voucher ledger.
+
+pub mod cli;
+pub mod cmd;

@@ -1,0 +1,29 @@
+//! The `galeri` binary: parses the command line and runs one subcommand.
+
+use clap::Parser;
+use galeri::cli::{Cli, Command, TokensCommand, VouchersCommand};
+use galeri::cmd;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Build(args) => cmd::build::run(args),
+        Command::Check(args) => cmd::check::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
+        Command::Vouchers(VouchersCommand::Issue(args)) => cmd::vouchers::issue(args),
+        Command::Audit(args) => cmd::audit::run(args),
+        Command::Tokens(TokensCommand::Create(args)) => cmd::tokens::create(args),
+        Command::Tokens(TokensCommand::List(args)) => cmd::tokens::list(args),
+        Command::Tokens(TokensCommand::Revoke(args)) => cmd::tokens::revoke(args),
+        Command::LoadCatalog(args) => cmd::load_catalog::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            // The whole cause chain, so "could not read X: permission denied" reaches the user.
+            eprintln!("galeri: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

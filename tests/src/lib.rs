@@ -1,0 +1,1 @@
+//! Shared helpers for the end-to-end tests (fixture paths, running the `galeri` binary).
