@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --stage) stage=$2; shift 2 ;;
     --create-pepper) action=pepper; shift ;;
-    --admin-token) action=admin; admin_name=$2; shift 2 ;;
+    --admin-token) action="admin"; admin_name=$2; shift 2 ;;
     --load-catalog) action=catalog; shift ;;
     -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
