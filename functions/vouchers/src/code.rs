@@ -14,7 +14,7 @@ use sha2::Sha256;
 use std::fmt;
 
 /// The Crockford base32 alphabet: no I, L, O or U.
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+pub(crate) const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// Printed in front of every code, so a code is recognisable as Galeri's.
 pub const PREFIX: &str = "MLG";
 /// Random characters in a code.
