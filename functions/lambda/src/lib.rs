@@ -1,1 +1,102 @@
-//! Shared wiring for the Lambda binaries.
+//! Shared wiring for the Lambda binaries: JSON logs with voucher codes masked, the store and
+//! pepper from the environment, and the one router each function serves.
+//!
+//! Environment: `GALERI_TABLE` (the DynamoDB table), and the pepper as hex in `GALERI_PEPPER`
+//! or in the SSM SecureString parameter named by `GALERI_PEPPER_PARAM`. `RUST_LOG` sets the log
+//! level (default `info`); lambda_http and lambda_runtime are capped at `info` whatever it
+//! says, because at TRACE they log raw events, which carry voucher codes.
+
+use anyhow::Context;
+use galeri_api::logging::MaskingWriter;
+use galeri_api::{function_app, AppState, ClientAddress, Function, Limits};
+use galeri_vouchers::dynamodb::DynamoStore;
+use galeri_vouchers::{Ledger, Pepper};
+use lambda_http::request::RequestContext;
+use std::sync::Arc;
+use tracing_subscriber::EnvFilter;
+
+/// What a binary's `main` calls: wire everything, then serve events until Lambda stops us.
+pub async fn run(function: Function) -> Result<(), lambda_http::Error> {
+    init_tracing();
+    let state = state_from_env().await.map_err(|error| {
+        // Logged so the cause is in CloudWatch even though the runtime reports it too.
+        tracing::error!(error = %format!("{error:#}"), function = function.name(), "start-up failed");
+        error
+    })?;
+    tracing::info!(function = function.name(), "ready");
+    lambda_http::run(service(function, state)).await
+}
+
+/// The service one function runs: its routes, with the caller's address taken from the API
+/// Gateway request context (never from `X-Forwarded-For`).
+pub fn service(function: Function, state: AppState) -> axum::Router {
+    function_app(function, state).layer(axum::middleware::map_request(client_address))
+}
+
+async fn client_address(mut request: axum::extract::Request) -> axum::extract::Request {
+    let address = match request.extensions().get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        Some(RequestContext::ApiGatewayV1(context)) => context.identity.source_ip.clone(),
+        _ => None,
+    };
+    if let Some(address) = address {
+        request.extensions_mut().insert(ClientAddress(address));
+    }
+    request
+}
+
+/// JSON logs to stdout (CloudWatch), with voucher codes masked to their last four characters.
+pub fn init_tracing() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info"))
+        .add_directive(cap("lambda_http"))
+        .add_directive(cap("lambda_runtime"));
+    let _already_set = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(false)
+        .with_env_filter(filter)
+        .with_writer(|| MaskingWriter(std::io::stdout()))
+        .try_init();
+}
+
+fn cap(target: &str) -> tracing_subscriber::filter::Directive {
+    // Parsing a fixed `target=info` directive cannot fail for these crate names.
+    format!("{target}=info")
+        .parse()
+        .unwrap_or_else(|_| tracing_subscriber::filter::LevelFilter::INFO.into())
+}
+
+/// The store and pepper named by the environment.
+pub async fn state_from_env() -> anyhow::Result<AppState> {
+    let table = std::env::var("GALERI_TABLE").context("GALERI_TABLE is not set")?;
+    let store = DynamoStore::from_env(&table)
+        .await
+        .with_context(|| format!("opening DynamoDB table {table}"))?;
+    let pepper = pepper_from_env().await?;
+    let mut state = AppState::new(Ledger::new(Arc::new(store), pepper));
+    state.limits = Limits::from_env();
+    Ok(state)
+}
+
+/// `GALERI_PEPPER` (hex) if set, else the SSM parameter named by `GALERI_PEPPER_PARAM`.
+pub async fn pepper_from_env() -> anyhow::Result<Pepper> {
+    if let Ok(hex) = std::env::var("GALERI_PEPPER") {
+        return Pepper::from_hex(&hex).context("GALERI_PEPPER");
+    }
+    let name = std::env::var("GALERI_PEPPER_PARAM")
+        .context("set GALERI_PEPPER or GALERI_PEPPER_PARAM")?;
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let output = aws_sdk_ssm::Client::new(&config)
+        .get_parameter()
+        .name(&name)
+        .with_decryption(true)
+        .send()
+        .await
+        .with_context(|| format!("reading SSM parameter {name}"))?;
+    let value = output
+        .parameter()
+        .and_then(|parameter| parameter.value())
+        .with_context(|| format!("SSM parameter {name} has no value"))?;
+    Pepper::from_hex(value).with_context(|| format!("SSM parameter {name}"))
+}

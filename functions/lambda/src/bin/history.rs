@@ -1,2 +1,6 @@
-//! Lambda: history (not yet written).
-fn main() {}
+//! Lambda function `history`: serves POST /v1/history and GET /v1/redemptions/{id}.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    galeri_lambda::run(galeri_api::Function::History).await
+}
