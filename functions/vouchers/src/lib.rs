@@ -3,6 +3,7 @@
 //! Nothing here knows about HTTP.
 
 pub mod code;
+pub mod dynamodb;
 pub mod error;
 pub mod ledger;
 pub mod model;
