@@ -3,6 +3,7 @@
 #
 #   infra/scripts/deploy.sh --stage prod --domain galeri.example.go.id \
 #     --certificate arn:aws:acm:us-east-1:123456789012:certificate/… [--alarm-email ops@example.go.id]
+#     [--restored-table galeri-prod-restored-20261127]
 #
 # Needs: the AWS CLI and SAM CLI with credentials for the target account and region
 # (AWS_REGION, e.g. ap-southeast-3 Jakarta), cargo-lambda (pip install cargo-lambda) and the
@@ -16,6 +17,7 @@ domain=
 certificate=
 alarm_email=
 pepper_parameter=
+restored_table=
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -24,7 +26,9 @@ while [ $# -gt 0 ]; do
     --certificate) certificate=$2; shift 2 ;;
     --alarm-email) alarm_email=$2; shift 2 ;;
     --pepper-parameter) pepper_parameter=$2; shift 2 ;;
-    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
+    # After a point-in-time restore: switch the functions to the restored table (README).
+    --restored-table) restored_table=$2; shift 2 ;;
+    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -65,6 +69,8 @@ overrides=(
 if [ -n "$alarm_email" ]; then
   overrides+=("AlarmEmail=$alarm_email")
 fi
+# Always passed, so that leaving the option out switches back to the stack's own table.
+overrides+=("RestoredTableName=$restored_table")
 
 sam deploy \
   --stack-name "$stack" \
