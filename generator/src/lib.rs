@@ -3,3 +3,8 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod content;
+pub mod markdown;
+pub mod output;
+pub mod render;
+pub mod site;

@@ -1,0 +1,86 @@
+//! A free page (`pages/<slug>.md`): how to shop with a voucher, about, location.
+
+use super::diagnostics::{Diagnostic, Position, Problem};
+use super::frontmatter::{parse_yaml, split, Fields, Locator};
+use serde::Serialize;
+use std::path::Path;
+
+/// One free page, published at `/<slug>/`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    pub slug: String,
+    pub title: String,
+    /// For `<meta name="description">`.
+    pub description: Option<String>,
+    /// Menu order: lower first.
+    pub weight: i64,
+    /// Listed in the site menu.
+    pub menu: bool,
+    #[serde(skip)]
+    pub body: String,
+}
+
+const KEYS: &[&str] = &["title", "description", "weight", "menu"];
+
+/// URL segments the site itself uses; a page may not take them.
+pub const RESERVED: &[&str] = &[
+    "produk",
+    "produsen",
+    "kategori",
+    "kecamatan",
+    "halaman",
+    "cek-saldo",
+    "kasir",
+    "api",
+    "static",
+    "404",
+    "index",
+];
+
+pub fn parse(text: &str, relative: &Path, slug: &str) -> (Option<Page>, Vec<Diagnostic>) {
+    let parts = match split(text) {
+        Ok(parts) => parts,
+        Err(problem) => {
+            return (
+                None,
+                vec![Diagnostic::new(relative, Position::START, problem)],
+            )
+        }
+    };
+    let value = match parse_yaml(parts.yaml, parts.yaml_first_line, relative) {
+        Ok(value) => value,
+        Err(diagnostic) => return (None, vec![*diagnostic]),
+    };
+    let locator = Locator::new(parts.yaml, parts.yaml_first_line);
+    let mut fields = Fields::new(value, KEYS, &locator, Vec::new(), relative);
+    let title = fields.text("title", true);
+    let description = fields.text("description", false);
+    let weight = fields.integer("weight", false).unwrap_or(0);
+    let menu = fields.boolean("menu", false).unwrap_or(true);
+    if !super::is_slug(slug) {
+        fields.report(
+            Position::START,
+            Problem::BadSlug { slug: slug.into() },
+            None,
+        );
+    } else if RESERVED.contains(&slug) {
+        fields.report(
+            Position::START,
+            Problem::ReservedSlug { slug: slug.into() },
+            None,
+        );
+    }
+    let diagnostics = fields.finish();
+    if !diagnostics.is_empty() {
+        return (None, diagnostics);
+    }
+    let page = title.map(|title| Page {
+        slug: slug.into(),
+        title,
+        description,
+        weight,
+        menu,
+        body: parts.body.to_owned(),
+    });
+    (page, diagnostics)
+}
