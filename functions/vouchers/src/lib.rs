@@ -3,12 +3,14 @@
 //! Nothing here knows about HTTP.
 
 pub mod code;
+pub mod config;
 pub mod dynamodb;
 pub mod error;
 pub mod ledger;
 pub mod model;
 pub mod money;
 pub mod rules;
+pub mod sqlite;
 pub mod store;
 
 pub use code::{CodeError, CodeHash, Pepper, VoucherCode};
