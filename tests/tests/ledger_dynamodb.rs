@@ -1,9 +1,13 @@
-//! The DynamoDB store against DynamoDB Local: each test on a fresh table with a random name.
-//! Needs `AWS_ENDPOINT_URL_DYNAMODB` (from `tests/services/dynamodb-local.sh start`); without a
-//! reachable endpoint these tests fail, they do not skip.
+//! The DynamoDB store against DynamoDB Local: the shared conformance suite (module
+//! `conformance`), then checks of what is particular to DynamoDB (transactions split at 100
+//! items and rolled back, paging past 25/100 items, GSI1 day partitions, the seq lock). Each
+//! test runs on a fresh table with a random name. Needs `AWS_ENDPOINT_URL_DYNAMODB` (from
+//! `tests/services/dynamodb-local.sh start`); without a reachable endpoint these tests fail,
+//! they do not skip.
 
 use anyhow::{bail, ensure, Context, Result};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use galeri_tests::conformance::StoreUnderTest;
 use galeri_vouchers::dynamodb::DynamoStore;
 use galeri_vouchers::model::{
     CatalogItem, EntryKind, LineItem, NewBatch, Role, StaffToken, VoucherStatus,
@@ -34,6 +38,22 @@ async fn fresh_store() -> Result<DynamoStore> {
         .await
         .with_context(|| format!("DynamoDB Local at {endpoint} did not answer"))?;
     Ok(store)
+}
+
+/// A fresh store for the conformance suite. Tables are not dropped afterwards: DynamoDB Local
+/// runs in memory and `tests/services/dynamodb-local.sh stop` discards them all.
+async fn store_under_test() -> StoreUnderTest {
+    match fresh_store().await {
+        Ok(store) => StoreUnderTest {
+            store: Arc::new(store),
+            guard: None,
+        },
+        Err(error) => panic!("{error:#}"),
+    }
+}
+
+mod conformance {
+    galeri_tests::conformance_tests!(super::store_under_test());
 }
 
 fn rp(rupiah: i64) -> Money {
