@@ -1,1 +1,3 @@
 //! Shared helpers for the end-to-end tests (fixture paths, running the `galeri` binary).
+
+pub mod site;

@@ -314,7 +314,8 @@ pub fn display_path(path: &Path) -> String {
     text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
 }
 
-/// The closest candidate by edit distance, if it is close enough to be a likely typo.
+/// The closest candidate by edit distance, if it is close enough to be a likely typo. Ties go to
+/// the alphabetically first candidate, so the hint does not depend on iteration order.
 pub fn did_you_mean<'a, I>(given: &str, candidates: I) -> Option<Hint>
 where
     I: IntoIterator<Item = &'a str>,
@@ -329,7 +330,7 @@ where
             )
         })
         .filter(|(score, _)| *score >= 0.5)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, candidate)| Hint::DidYouMean(candidate.to_owned()))
 }
 

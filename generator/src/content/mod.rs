@@ -162,20 +162,29 @@ pub fn load(content: &Path, today: NaiveDate) -> Result<Library, Diagnostics> {
             None
         }
     };
-    let categories = match read(content, Path::new("categories.yaml")) {
+    let (categories, category_slugs) = match read(content, Path::new("categories.yaml")) {
         Ok(text) => {
-            let (categories, problems) =
+            let (categories, written, problems) =
                 site::parse_categories(&text, Path::new("categories.yaml"));
             diagnostics.extend(problems);
-            categories
+            (categories, written)
         }
         Err(diagnostic) => {
             diagnostics.push(*diagnostic);
-            Vec::new()
+            (Vec::new(), Vec::new())
         }
     };
 
     let sources = discover(content);
+    // Every producer file counts as existing for references, even one with its own problems:
+    // those are reported in its file, not again in each of its products.
+    let producer_slugs: Vec<String> = sources
+        .iter()
+        .filter_map(|(_, source)| match source {
+            Source::Producer { slug } => Some(slug.clone()),
+            _ => None,
+        })
+        .collect();
     // Files are independent until cross-checking, so parse them in parallel.
     let parsed: Vec<(Parsed, Vec<Diagnostic>)> = sources
         .into_par_iter()
@@ -197,7 +206,12 @@ pub fn load(content: &Path, today: NaiveDate) -> Result<Library, Diagnostics> {
     products.sort_by(|a, b| (&a.producer, &a.slug).cmp(&(&b.producer, &b.slug)));
     pages.sort_by(|a, b| (a.weight, &a.title).cmp(&(b.weight, &b.title)));
 
-    diagnostics.extend(validate::cross_check(&categories, &producers, &products));
+    diagnostics.extend(validate::cross_check(
+        &categories,
+        &category_slugs,
+        &producer_slugs,
+        &products,
+    ));
 
     match site {
         Some(site) if diagnostics.is_empty() => Ok(Library {

@@ -185,11 +185,15 @@ pub fn parse_site(text: &str, path: &Path) -> (Option<SiteConfig>, Vec<Diagnosti
     (config, diagnostics)
 }
 
-/// Parses `categories.yaml`: a list of categories.
-pub fn parse_categories(text: &str, path: &Path) -> (Vec<Category>, Vec<Diagnostic>) {
+/// Parses `categories.yaml`: a list of categories. Also returns every slug written, valid or
+/// not, so products naming a category with a typo elsewhere in its entry are not reported twice.
+pub fn parse_categories(
+    text: &str,
+    path: &Path,
+) -> (Vec<Category>, Vec<String>, Vec<Diagnostic>) {
     let value = match parse_yaml(text, 1, path) {
         Ok(value) => value,
-        Err(diagnostic) => return (Vec::new(), vec![*diagnostic]),
+        Err(diagnostic) => return (Vec::new(), Vec::new(), vec![*diagnostic]),
     };
     let locator = Locator::new(text, 1);
     let items = match value {
@@ -198,13 +202,18 @@ pub fn parse_categories(text: &str, path: &Path) -> (Vec<Category>, Vec<Diagnost
         _ => {
             return (
                 Vec::new(),
+                Vec::new(),
                 vec![Diagnostic::new(path, locator.start(), Problem::NotList)],
             )
         }
     };
     let mut categories = Vec::new();
+    let mut written = Vec::new();
     let mut diagnostics = Vec::new();
     for (index, item) in items.into_iter().enumerate() {
+        if let Some(slug) = item.get("slug").and_then(Value::as_str) {
+            written.push(slug.to_owned());
+        }
         let mut fields = Fields::new(
             item,
             CATEGORY_KEYS,
@@ -238,5 +247,5 @@ pub fn parse_categories(text: &str, path: &Path) -> (Vec<Category>, Vec<Diagnost
             });
         }
     }
-    (categories, diagnostics)
+    (categories, written, diagnostics)
 }

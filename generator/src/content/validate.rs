@@ -2,7 +2,6 @@
 //! unique, and food products carry their permits (DOMAIN.md).
 
 use super::diagnostics::{did_you_mean, Diagnostic, Position, Problem};
-use super::producer::Producer;
 use super::product::Product;
 use super::site::Category;
 use std::collections::{HashMap, HashSet};
@@ -10,9 +9,12 @@ use std::path::{Path, PathBuf};
 
 /// Every cross-file problem. `products` must be sorted by path so "already used in" names the
 /// first file in reading order.
+/// `category_slugs` and `producer_slugs` are every slug written, including those of entries with
+/// problems of their own, so one mistake is reported once.
 pub fn cross_check(
     categories: &[Category],
-    producers: &[Producer],
+    category_slugs: &[String],
+    producer_slugs: &[String],
     products: &[Product],
 ) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
@@ -36,10 +38,8 @@ pub fn cross_check(
         .iter()
         .map(|category| (category.slug.as_str(), category))
         .collect();
-    let producer_slugs: HashSet<&str> = producers
-        .iter()
-        .map(|producer| producer.slug.as_str())
-        .collect();
+    let producer_slugs: HashSet<&str> = producer_slugs.iter().map(String::as_str).collect();
+    let category_slugs: HashSet<&str> = category_slugs.iter().map(String::as_str).collect();
 
     let mut by_path: Vec<&Product> = products.iter().collect();
     by_path.sort_by(|a, b| a.file.cmp(&b.file));
@@ -61,11 +61,10 @@ pub fn cross_check(
             );
         }
         match categories_by_slug.get(product.category.as_str()) {
+            // Written but invalid: its own entry reports the problem.
+            None if category_slugs.contains(product.category.as_str()) => {}
             None => {
-                let hint = did_you_mean(
-                    &product.category,
-                    categories.iter().map(|category| category.slug.as_str()),
-                );
+                let hint = did_you_mean(&product.category, category_slugs.iter().copied());
                 diagnostics.push(
                     Diagnostic::new(
                         &file,

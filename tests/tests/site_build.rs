@@ -1,0 +1,270 @@
+//! `galeri build` over the valid fixture: every product gets a page with JSON-LD and Open Graph,
+//! lists paginate, `catalog.json` matches the content, and a failed build leaves the previous
+//! output byte-identical.
+// Tests may panic: a panic is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use galeri::site::{build_site, BuildError, BuildOptions};
+use galeri_tests::site::{fixture, fixture_today, snapshot, theme};
+use galeri_vouchers::model::Catalog;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn build_valid(out: &Path) {
+    let mut options = BuildOptions::new(fixture("valid").join("content"), theme(), out);
+    options.today = Some(fixture_today());
+    if let Err(error) = build_site(&options) {
+        match error {
+            BuildError::Content(diagnostics) => panic!(
+                "{}",
+                diagnostics.render(galeri::cli::Lang::En, Path::new("content"))
+            ),
+            other => panic!("{other}"),
+        }
+    }
+}
+
+/// The product files of the valid fixture, read independently of the generator: the producer
+/// is the folder unless overridden.
+fn fixture_products() -> Vec<(PathBuf, serde_yaml::Value)> {
+    let root = fixture("valid").join("content/products");
+    let mut products = Vec::new();
+    for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+        let entry = entry.expect("walk");
+        if entry.path().extension().is_none_or(|ext| ext != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).expect("read");
+        let yaml = text.split("---\n").nth(1).expect("front matter");
+        let value: serde_yaml::Value = serde_yaml::from_str(yaml).expect("yaml");
+        products.push((
+            entry
+                .path()
+                .strip_prefix(&root)
+                .expect("inside")
+                .to_path_buf(),
+            value,
+        ));
+    }
+    products
+}
+
+#[test]
+fn every_product_gets_a_page_with_structured_data() {
+    let base = tempfile::tempdir().expect("temp");
+    let out = base.path().join("public");
+    build_valid(&out);
+    let products = fixture_products();
+    assert_eq!(products.len(), 8);
+    for (path, value) in products {
+        let producer = path
+            .parent()
+            .expect("folder")
+            .to_string_lossy()
+            .into_owned();
+        let slug = path
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
+        let page = out
+            .join("produk")
+            .join(&producer)
+            .join(&slug)
+            .join("index.html");
+        let html =
+            std::fs::read_to_string(&page).unwrap_or_else(|_| panic!("no page {}", page.display()));
+        let name = value["name"].as_str().expect("name");
+        let price = value["price"].as_i64().expect("price");
+        assert!(html.contains(&format!("<h1>{}</h1>", name)), "{page:?}");
+        assert!(
+            html.contains(&galeri_vouchers::format_rupiah(price)),
+            "{page:?}"
+        );
+        assert!(html.contains(r#""@type":"Product""#), "{page:?}");
+        assert!(html.contains(r#""priceCurrency":"IDR""#), "{page:?}");
+        assert!(html.contains(&format!(r#""price":"{price}""#)), "{page:?}");
+        assert!(html.contains(&format!(
+            r#"<meta property="og:url" content="https://uji.example/produk/{producer}/{slug}/">"#
+        )), "{page:?}");
+        assert!(html.contains(r#"<meta property="og:type" content="product">"#));
+        assert!(html.contains("<html lang=\"id\">"));
+    }
+}
+
+#[test]
+fn prices_print_the_official_way_and_raw_html_is_escaped() {
+    let base = tempfile::tempdir().expect("temp");
+    let out = base.path().join("public");
+    build_valid(&out);
+    let html =
+        std::fs::read_to_string(out.join("produk/kopi-sumber-rejeki/robusta-bubuk/index.html"))
+            .expect("page");
+    assert!(html.contains("<span class=\"price\">Rp45.000</span>"));
+    assert!(!html.contains("<script>alert"), "raw script passed through");
+    assert!(html.contains("&lt;script&gt;alert"));
+    assert!(!html.contains("<b onclick"));
+    assert!(!html.contains("javascript:"));
+    assert!(html.contains("<table>") && html.contains("<del>"));
+    assert!(html.contains("<h2 id=\"cara-seduh\">"));
+    // An unavailable product still has a page, marked sold out.
+    let sold_out =
+        std::fs::read_to_string(out.join("produk/kopi-sumber-rejeki/robusta-hijau/index.html"))
+            .expect("page");
+    assert!(sold_out.contains("Stok habis") && sold_out.contains("OutOfStock"));
+}
+
+#[test]
+fn catalog_json_matches_the_content() {
+    let base = tempfile::tempdir().expect("temp");
+    let out = base.path().join("public");
+    build_valid(&out);
+    let catalog: Catalog =
+        serde_json::from_slice(&std::fs::read(out.join("catalog.json")).expect("catalog"))
+            .expect("json");
+    assert_eq!(catalog.currency, "IDR");
+    let actual: BTreeSet<(String, String, String, String, i64)> = catalog
+        .items
+        .iter()
+        .map(|item| {
+            (
+                item.sku.clone(),
+                item.name.clone(),
+                item.producer.clone(),
+                item.category.clone(),
+                item.price.rupiah(),
+            )
+        })
+        .collect();
+    let expected: BTreeSet<(String, String, String, String, i64)> = fixture_products()
+        .into_iter()
+        .filter(|(_, value)| value["available"].as_bool().unwrap_or(true))
+        .map(|(path, value)| {
+            let folder = path
+                .parent()
+                .expect("folder")
+                .to_string_lossy()
+                .into_owned();
+            (
+                value["sku"].as_str().expect("sku").to_owned(),
+                value["name"].as_str().expect("name").to_owned(),
+                value["producer"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or(folder),
+                value["category"].as_str().expect("category").to_owned(),
+                value["price"].as_i64().expect("price"),
+            )
+        })
+        .collect();
+    assert_eq!(actual, expected);
+    assert_eq!(actual.len(), 7, "the unavailable product is left out");
+}
+
+#[test]
+fn lists_paginate_and_the_extra_files_are_written() {
+    let base = tempfile::tempdir().expect("temp");
+    let out = base.path().join("public");
+    build_valid(&out);
+    // products_per_page: 2 → 8 products make 4 pages of /produk/.
+    assert!(out.join("produk/index.html").is_file());
+    assert!(out.join("produk/halaman/4/index.html").is_file());
+    assert!(!out.join("produk/halaman/5").exists());
+    assert!(out.join("kategori/kopi/halaman/2/index.html").is_file());
+    assert!(out.join("kecamatan/dampit/index.html").is_file());
+    assert!(out.join("kecamatan/index.html").is_file());
+    assert!(out.join("produsen/kopi-sumber-rejeki/index.html").is_file());
+    assert!(out.join("produsen/kopi-sumber-rejeki/kebun.png").is_file());
+    assert!(out.join("cara-belanja/index.html").is_file());
+    assert!(out.join("404.html").is_file());
+    assert!(out.join("static/galeri.css").is_file());
+
+    let robots = std::fs::read_to_string(out.join("robots.txt")).expect("robots");
+    assert!(robots.contains("Sitemap: https://uji.example/sitemap.xml"));
+    let sitemap = std::fs::read_to_string(out.join("sitemap.xml")).expect("sitemap");
+    assert!(
+        sitemap.contains("<loc>https://uji.example/produk/keripik-bantur/keripik-pisang/</loc>")
+    );
+    assert!(!sitemap.contains("404"));
+    let feed = std::fs::read_to_string(out.join("atom.xml")).expect("feed");
+    let newest = feed.find("Biji Sangrai").expect("newest in feed");
+    let older = feed.find("Robusta Dampit Bubuk").expect("older in feed");
+    assert!(newest < older, "feed is newest first");
+    assert!(feed.contains("Rp85.000"));
+
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("search-index.json")).expect("index"))
+            .expect("json");
+    assert_eq!(index["fields"][0], "sku");
+    assert_eq!(index["products"].as_array().map(Vec::len), Some(7));
+    let home = std::fs::read_to_string(out.join("index.html")).expect("home");
+    assert!(home.contains(r#"<div id="search" data-index="/search-index.json">"#));
+    // The page with `menu: false` is built but not in the menu.
+    assert!(out.join("privasi/index.html").is_file());
+    assert!(!home.contains("href=\"/privasi/\""));
+}
+
+#[test]
+fn base_url_option_overrides_site_yaml() {
+    let base = tempfile::tempdir().expect("temp");
+    let out = base.path().join("public");
+    let mut options = BuildOptions::new(fixture("valid").join("content"), theme(), &out);
+    options.today = Some(fixture_today());
+    options.base_url = Some("https://pratinjau.example/".into());
+    build_site(&options).expect("build");
+    let sitemap = std::fs::read_to_string(out.join("sitemap.xml")).expect("sitemap");
+    assert!(sitemap.contains("<loc>https://pratinjau.example/</loc>"));
+    options.base_url = Some("pratinjau.example".into());
+    assert!(matches!(build_site(&options), Err(BuildError::BaseUrl(_))));
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_output_byte_identical() {
+    let base = tempfile::tempdir().expect("temp");
+    let out = base.path().join("public");
+    build_valid(&out);
+    let before = snapshot(&out);
+    assert!(before.len() > 30);
+
+    for case in ["invalid-values", "invalid-images"] {
+        let mut options = BuildOptions::new(fixture(case).join("content"), theme(), &out);
+        options.today = Some(fixture_today());
+        assert!(
+            matches!(build_site(&options), Err(BuildError::Content(_))),
+            "{case}"
+        );
+        assert_eq!(snapshot(&out), before, "{case} changed the output");
+    }
+    // A theme error happens after the content is loaded, while building: still untouched.
+    let broken_theme = base.path().join("theme");
+    std::fs::create_dir_all(broken_theme.join("templates")).expect("mkdir");
+    std::fs::write(broken_theme.join("templates/base.html"), "{% if %}").expect("write");
+    let mut options = BuildOptions::new(fixture("valid").join("content"), &broken_theme, &out);
+    options.today = Some(fixture_today());
+    assert!(matches!(build_site(&options), Err(BuildError::Theme(_))));
+    assert_eq!(snapshot(&out), before);
+    // A theme missing a template fails while rendering pages, after writing some of them.
+    std::fs::write(broken_theme.join("templates/base.html"), "ok").expect("write");
+    std::fs::write(
+        broken_theme.join("templates/index.html"),
+        "{{ missing.value }}",
+    )
+    .expect("write");
+    assert!(matches!(
+        build_site(&options),
+        Err(BuildError::Render { .. })
+    ));
+    assert_eq!(snapshot(&out), before);
+
+    // Nothing is left beside the output folder.
+    let siblings: Vec<String> = std::fs::read_dir(base.path())
+        .expect("read")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(siblings.len(), 2, "{siblings:?}"); // public + theme
+
+    // And a good build replaces it.
+    build_valid(&out);
+    assert!(out.join("index.html").is_file());
+}
