@@ -49,9 +49,8 @@ fn base32(bytes: &[u8]) -> String {
 
 /// Whether `text` has the shape of a token (checked before any store lookup).
 fn well_formed(text: &str) -> bool {
-    text.strip_prefix(TOKEN_PREFIX).is_some_and(|rest| {
-        rest.len() == TOKEN_CHARS && rest.bytes().all(|b| BASE32.contains(&b))
-    })
+    text.strip_prefix(TOKEN_PREFIX)
+        .is_some_and(|rest| rest.len() == TOKEN_CHARS && rest.bytes().all(|b| BASE32.contains(&b)))
 }
 
 /// A new token: the secret (shown once) and the record to store.
@@ -113,11 +112,18 @@ impl Staff {
 impl FromRequestParts<AppState> for Staff {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Err(ApiError::Unauthorized { invalid_token: false });
+            return Err(ApiError::Unauthorized {
+                invalid_token: false,
+            });
         };
-        let invalid = ApiError::Unauthorized { invalid_token: true };
+        let invalid = ApiError::Unauthorized {
+            invalid_token: true,
+        };
         let text = value.to_str().map_err(|_| invalid.clone())?;
         let Some((scheme, token)) = text.split_once(' ') else {
             return Err(invalid);
@@ -153,8 +159,12 @@ mod tests {
     #[test]
     fn minted_tokens_are_well_formed_distinct_and_stored_as_hashes() {
         let now = Utc::now();
-        let Ok((one, record)) = mint_token(Role::Cashier, "Sari", now) else { panic!() };
-        let Ok((two, _)) = mint_token(Role::Cashier, "Sari", now) else { panic!() };
+        let Ok((one, record)) = mint_token(Role::Cashier, "Sari", now) else {
+            panic!()
+        };
+        let Ok((two, _)) = mint_token(Role::Cashier, "Sari", now) else {
+            panic!()
+        };
         assert_ne!(one, two);
         assert!(well_formed(&one), "{one}");
         assert_eq!(one.len(), TOKEN_PREFIX.len() + 32);
@@ -171,7 +181,11 @@ mod tests {
 
     #[test]
     fn roles_are_ordered_by_power() {
-        let supervisor = Staff { id: "t".into(), name: "n".into(), role: Role::Supervisor };
+        let supervisor = Staff {
+            id: "t".into(),
+            name: "n".into(),
+            role: Role::Supervisor,
+        };
         assert!(supervisor.require(Role::Cashier).is_ok());
         assert!(supervisor.require(Role::Supervisor).is_ok());
         assert_eq!(supervisor.require(Role::Admin), Err(ApiError::Forbidden));

@@ -13,8 +13,8 @@ use std::net::SocketAddr;
 
 /// Header that makes a mutation safe to retry.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
-/// Longest accepted `Idempotency-Key`.
-pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+/// Longest accepted `Idempotency-Key` (the ledger's limit on keys).
+pub const MAX_IDEMPOTENCY_KEY: usize = galeri_vouchers::ledger::MAX_KEY_CHARS;
 
 /// A JSON request body, checked in this order: `Content-Type: application/json` (415), size
 /// (413), UTF-8 and JSON syntax (400), shape (400 with a pointer to the bad field).
@@ -65,7 +65,10 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// Parses a body into `T`, turning every failure into a 400 that points at the bad field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let text = std::str::from_utf8(bytes).map_err(|error| ApiError::Malformed {
-        detail: format!("Isi permintaan bukan UTF-8 (byte ke-{}).", error.valid_up_to()),
+        detail: format!(
+            "Isi permintaan bukan UTF-8 (byte ke-{}).",
+            error.valid_up_to()
+        ),
         errors: vec![],
     })?;
     let mut deserializer = serde_json::Deserializer::from_str(text);
@@ -121,7 +124,7 @@ fn escape_pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-/// The `Idempotency-Key` of a mutation: 1 to 255 printable ASCII characters.
+/// The `Idempotency-Key` of a mutation: 1 to 128 printable ASCII characters, not all spaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey(pub String);
 
@@ -136,7 +139,8 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
         };
         let bytes = value.as_bytes();
         let printable = bytes.iter().all(|b| (0x20..=0x7e).contains(b));
-        if bytes.is_empty() || bytes.len() > MAX_IDEMPOTENCY_KEY || !printable {
+        let blank = bytes.iter().all(|b| *b == b' ');
+        if blank || bytes.len() > MAX_IDEMPOTENCY_KEY || !printable {
             return Err(ApiError::IdempotencyKey {
                 detail: format!(
                     "Idempotency-Key harus 1–{MAX_IDEMPOTENCY_KEY} karakter ASCII yang tercetak."
@@ -222,16 +226,31 @@ mod tests {
         let body = br#"{"code":"x","items":[{"sku":"A","qty":1},{"sku":"B","qty":-3}]}"#;
         assert_eq!(pointer(parse_json(body)), "/items/1/qty");
         assert_eq!(pointer(parse_json(br#"{"items":[]}"#)), "/code");
-        assert_eq!(pointer(parse_json(br#"{"code":"x","items":[{"qty":1}]}"#)), "/items/0/sku");
+        assert_eq!(
+            pointer(parse_json(br#"{"code":"x","items":[{"qty":1}]}"#)),
+            "/items/0/sku"
+        );
     }
 
     #[test]
     fn refuses_non_utf8_and_broken_json_without_panicking() {
-        assert!(matches!(parse_json::<Sample>(b"\xff\xfe{}"), Err(ApiError::Malformed { .. })));
-        assert!(matches!(parse_json::<Sample>(b"{\"code\":"), Err(ApiError::Malformed { .. })));
-        assert!(matches!(parse_json::<Sample>(b""), Err(ApiError::Malformed { .. })));
+        assert!(matches!(
+            parse_json::<Sample>(b"\xff\xfe{}"),
+            Err(ApiError::Malformed { .. })
+        ));
+        assert!(matches!(
+            parse_json::<Sample>(b"{\"code\":"),
+            Err(ApiError::Malformed { .. })
+        ));
+        assert!(matches!(
+            parse_json::<Sample>(b""),
+            Err(ApiError::Malformed { .. })
+        ));
         let trailing = br#"{"code":"x","items":[]} {}"#;
-        assert!(matches!(parse_json::<Sample>(trailing), Err(ApiError::Malformed { .. })));
+        assert!(matches!(
+            parse_json::<Sample>(trailing),
+            Err(ApiError::Malformed { .. })
+        ));
     }
 
     #[test]

@@ -125,7 +125,9 @@ impl FromRequestParts<AppState> for Supervisor {
 fn parse_code(text: &str) -> Result<VoucherCode, ApiError> {
     if text.chars().count() > MAX_CODE_CHARS {
         return Err(ApiError::InvalidCode {
-            detail: format!("kode voucher terlalu panjang (paling banyak {MAX_CODE_CHARS} karakter)"),
+            detail: format!(
+                "kode voucher terlalu panjang (paling banyak {MAX_CODE_CHARS} karakter)"
+            ),
         });
     }
     VoucherCode::parse(text).map_err(|error| ApiError::InvalidCode {
@@ -379,7 +381,10 @@ mod tests {
     use super::*;
 
     fn query(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -390,7 +395,8 @@ mod tests {
         assert!(matches!(backwards, Err(ApiError::Validation { .. })));
         let long = report_period(&query(&[("from", "2024-01-01"), ("to", "2026-01-01")]), 366);
         assert!(matches!(long, Err(ApiError::Validation { .. })));
-        let Err(ApiError::Validation { errors }) = report_period(&query(&[("to", "x")]), 366) else {
+        let Err(ApiError::Validation { errors }) = report_period(&query(&[("to", "x")]), 366)
+        else {
             panic!("expected validation")
         };
         assert_eq!(errors.len(), 2);
@@ -401,12 +407,20 @@ mod tests {
         let body = RedemptionBody {
             code: String::new(),
             items: vec![
-                ItemBody { sku: "A".into(), qty: 0 },
-                ItemBody { sku: " ".into(), qty: 2 },
+                ItemBody {
+                    sku: "A".into(),
+                    qty: 0,
+                },
+                ItemBody {
+                    sku: " ".into(),
+                    qty: 2,
+                },
             ],
             allow_cash: true,
         };
-        let Err(ApiError::Validation { errors }) = validate_items(&body, 100) else { panic!() };
+        let Err(ApiError::Validation { errors }) = validate_items(&body, 100) else {
+            panic!()
+        };
         let pointers: Vec<_> = errors.iter().filter_map(|e| e.pointer.clone()).collect();
         assert_eq!(pointers, ["/items/0/qty", "/items/1/sku"]);
     }

@@ -56,7 +56,9 @@ mod tests {
 
     #[test]
     fn masks_codes_in_any_typed_form_and_leaves_the_rest() {
-        let Ok(code) = VoucherCode::generate() else { panic!("no randomness") };
+        let Ok(code) = VoucherCode::generate() else {
+            panic!("no randomness")
+        };
         let printed = code.expose();
         let hint = code.hint();
         let line = format!(
@@ -65,13 +67,19 @@ mod tests {
         );
         let masked = mask_codes(&line);
         assert!(!masked.contains(&printed[4..8]), "{masked}");
-        assert_eq!(masked.matches(&format!("MLG-…{hint}")).count(), 2, "{masked}");
+        assert_eq!(
+            masked.matches(&format!("MLG-…{hint}")).count(),
+            2,
+            "{masked}"
+        );
         assert!(masked.contains(r#""id":"rdm_01HX","n":12345"#));
     }
 
     #[test]
     fn the_writer_masks_what_it_forwards() {
-        let Ok(code) = VoucherCode::generate() else { panic!("no randomness") };
+        let Ok(code) = VoucherCode::generate() else {
+            panic!("no randomness")
+        };
         let mut writer = MaskingWriter(Vec::new());
         let line = format!("code={}\n", code.expose());
         assert_eq!(writer.write(line.as_bytes()).ok(), Some(line.len()));

@@ -57,7 +57,11 @@ impl LookupGuard {
     pub async fn fail(&self, state: &AppState, now: DateTime<Utc>) -> Result<(), ApiError> {
         let (start, _) = window(state.limits.lookup_window_seconds, now);
         for subject in &self.subjects {
-            state.ledger.store().count_failure(&subject.key, start).await?;
+            state
+                .ledger
+                .store()
+                .count_failure(&subject.key, start)
+                .await?;
         }
         Ok(())
     }
@@ -89,11 +93,15 @@ mod tests {
 
     #[test]
     fn windows_are_fixed_and_aligned() {
-        let Some(now) = Utc.with_ymd_and_hms(2026, 11, 27, 10, 7, 30).single() else { panic!() };
+        let Some(now) = Utc.with_ymd_and_hms(2026, 11, 27, 10, 7, 30).single() else {
+            panic!()
+        };
         let (start, retry_after) = window(900, now);
         assert_eq!(start.to_rfc3339(), "2026-11-27T10:00:00+00:00");
         assert_eq!(retry_after, 450);
-        let Some(edge) = Utc.with_ymd_and_hms(2026, 11, 27, 10, 15, 0).single() else { panic!() };
+        let Some(edge) = Utc.with_ymd_and_hms(2026, 11, 27, 10, 15, 0).single() else {
+            panic!()
+        };
         assert_eq!(window(900, edge), (edge, 900));
     }
 }

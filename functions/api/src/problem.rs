@@ -50,7 +50,10 @@ impl FieldError {
 pub enum ApiError {
     /// The body is not UTF-8, not JSON, or JSON of the wrong shape.
     #[error("malformed request")]
-    Malformed { detail: String, errors: Vec<FieldError> },
+    Malformed {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
     /// Well-formed JSON that breaks a rule (quantity 0, too many items, a bad query).
     #[error("validation failed")]
     Validation { errors: Vec<FieldError> },
@@ -201,7 +204,10 @@ impl ApiError {
             }
             ApiError::UnsupportedMediaType => "Kirim isi sebagai application/json.".into(),
             ApiError::InvalidCode { detail } => {
-                extensions.insert("errors".into(), json!([FieldError::pointer("/code", detail)]));
+                extensions.insert(
+                    "errors".into(),
+                    json!([FieldError::pointer("/code", detail)]),
+                );
                 detail.clone()
             }
             ApiError::UnknownCode => "Periksa kembali kode pada voucher.".into(),
@@ -248,7 +254,10 @@ impl ApiError {
     pub fn body(&self) -> Value {
         let (detail, extensions) = self.detail_and_extensions();
         let mut body = Map::new();
-        body.insert("type".into(), json!(format!("{PROBLEM_BASE}{}", self.slug())));
+        body.insert(
+            "type".into(),
+            json!(format!("{PROBLEM_BASE}{}", self.slug())),
+        );
         body.insert("title".into(), json!(self.title()));
         body.insert("status".into(), json!(self.status().as_u16()));
         body.insert("detail".into(), json!(detail));
@@ -284,11 +293,15 @@ impl From<LedgerError> for ApiError {
             LedgerError::UnknownRedemption => ApiError::UnknownRedemption,
             LedgerError::AlreadyRefunded { refund_id } => ApiError::AlreadyRefunded { refund_id },
             LedgerError::IdempotencyConflict => ApiError::IdempotencyConflict,
-            LedgerError::UnknownToken => ApiError::Unauthorized { invalid_token: true },
+            LedgerError::UnknownToken => ApiError::Unauthorized {
+                invalid_token: true,
+            },
             LedgerError::Busy => ApiError::Busy,
             // Not reachable from the API (batches are issued by the CLI); an internal error if
             // it ever is.
-            LedgerError::DuplicateBatch(batch) => ApiError::Internal(format!("duplicate batch {batch}")),
+            LedgerError::DuplicateBatch(batch) => {
+                ApiError::Internal(format!("duplicate batch {batch}"))
+            }
             LedgerError::Store(message) => ApiError::Internal(message),
         }
     }
@@ -317,7 +330,10 @@ impl IntoResponse for ApiError {
                 } else {
                     "Bearer realm=\"galeri\""
                 };
-                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(challenge),
+                );
             }
             _ => {}
         }

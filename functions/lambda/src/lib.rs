@@ -84,8 +84,8 @@ pub async fn pepper_from_env() -> anyhow::Result<Pepper> {
     if let Ok(hex) = std::env::var("GALERI_PEPPER") {
         return Pepper::from_hex(&hex).context("GALERI_PEPPER");
     }
-    let name = std::env::var("GALERI_PEPPER_PARAM")
-        .context("set GALERI_PEPPER or GALERI_PEPPER_PARAM")?;
+    let name =
+        std::env::var("GALERI_PEPPER_PARAM").context("set GALERI_PEPPER or GALERI_PEPPER_PARAM")?;
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let output = aws_sdk_ssm::Client::new(&config)
         .get_parameter()
