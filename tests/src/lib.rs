@@ -1,3 +1,4 @@
 //! Shared helpers for the end-to-end tests (fixture paths, running the `galeri` binary).
 
+pub mod conformance;
 pub mod site;

@@ -1,8 +1,38 @@
-//! `galeri audit` (not yet written).
+//! `galeri audit`: checks every voucher's books (face value = balance + redeemed − refunded)
+//! and prints the totals the program is accountable for: issued, spent, refunded, unspent.
+//! Exits non-zero, listing each voucher, when any book does not balance.
 
+use super::vouchers::{open_ledger, runtime};
 use crate::cli::StoreArgs;
+use anyhow::Context;
+use galeri_vouchers::format_rupiah;
 use std::process::ExitCode;
 
-pub fn run(_args: StoreArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not yet implemented")
+pub fn run(args: StoreArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let (ledger, spec) = open_ledger(&args, false).await?;
+        let report = ledger.audit().await.with_context(|| format!("auditing {spec}"))?;
+        println!("Audit {spec}");
+        println!("  voucher          {}", report.vouchers);
+        println!("  nilai terbit     {}", report.face_value);
+        println!("  dibelanjakan     {}", report.redeemed);
+        println!("  dikembalikan     {}", report.refunded);
+        println!("  sisa saldo       {}", report.balance);
+        if report.discrepancies.is_empty() {
+            println!("Semua buku seimbang.");
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!("{} voucher TIDAK seimbang:", report.discrepancies.len());
+        for books in &report.discrepancies {
+            let off = i128::from(books.face_value.rupiah())
+                - (i128::from(books.balance.rupiah()) + i128::from(books.redeemed.rupiah())
+                    - i128::from(books.refunded.rupiah()));
+            let off = i64::try_from(off).map(format_rupiah).unwrap_or_else(|_| off.to_string());
+            println!(
+                "  batch {:?} voucher …{}: nilai {} ≠ saldo {} + dibelanjakan {} − dikembalikan {} (selisih {off})",
+                books.batch, books.hint, books.face_value, books.balance, books.redeemed, books.refunded
+            );
+        }
+        Ok(ExitCode::FAILURE)
+    })
 }

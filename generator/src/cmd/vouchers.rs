@@ -1,8 +1,171 @@
-//! `galeri vouchers` (not yet written).
+//! `galeri vouchers issue`: issues a batch and writes its codes, once, to a new CSV file
+//! (mode 0600). The codes are never printed, logged or shown again; the store keeps only their
+//! keyed hashes. Also the store/ledger helpers the other ledger commands share.
 
-use crate::cli::IssueArgs;
+use crate::cli::{IssueArgs, StoreArgs};
+use anyhow::Context;
+use chrono::{NaiveDate, Utc};
+use galeri_vouchers::config::{load_pepper, open_store, StoreSpec};
+use galeri_vouchers::model::NewBatch;
+use galeri_vouchers::{Ledger, Money, Pepper};
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
-pub fn issue(_args: IssueArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not yet implemented")
+/// A runtime for one command (the ledger is async; the CLI is not).
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// The ledger over `--store` / `GALERI_STORE` (default: the SQLite file). With
+/// `needs_pepper = false` a throwaway pepper is used: audit and price-list loading never look
+/// a code up, so they must not demand `GALERI_PEPPER` (e.g. on DynamoDB).
+pub(crate) async fn open_ledger(
+    args: &StoreArgs,
+    needs_pepper: bool,
+) -> anyhow::Result<(Ledger, StoreSpec)> {
+    let spec = StoreSpec::parse_or_default(args.store.as_deref())?;
+    let store = open_store(&spec)
+        .await
+        .with_context(|| format!("opening the voucher store {spec}"))?;
+    let pepper = if needs_pepper {
+        load_pepper(&spec).context("loading the pepper")?
+    } else {
+        Pepper::generate().map_err(|error| anyhow::anyhow!("no randomness: {error}"))?
+    };
+    Ok((Ledger::new(store, pepper), spec))
+}
+
+pub fn issue(args: IssueArgs) -> anyhow::Result<ExitCode> {
+    let expires_on = NaiveDate::parse_from_str(args.expires.trim(), "%Y-%m-%d")
+        .with_context(|| format!("--expires {:?} is not a date like 2026-12-31", args.expires))?;
+    let amount = Money::new(args.amount)
+        .ok()
+        .filter(|amount| !amount.is_zero())
+        .with_context(|| {
+            format!(
+                "--amount must be a positive whole number of rupiah (got {})",
+                args.amount
+            )
+        })?;
+    let unit = args
+        .unit
+        .as_deref()
+        .map(str::trim)
+        .filter(|unit| !unit.is_empty());
+    let name = match args.batch.as_deref().map(str::trim) {
+        Some(name) => name.to_string(),
+        None => match unit {
+            Some(unit) => format!("{} {unit}", expires_on.format("%Y-%m")),
+            None => expires_on.format("%Y-%m").to_string(),
+        },
+    };
+    let batch = NewBatch {
+        name,
+        unit: unit.map(str::to_string),
+        count: args.count,
+        amount,
+        expires_on,
+    };
+    // The file is created before issuing, so a path we cannot write to never leaves a batch
+    // whose codes nobody has.
+    let file = create_secret_file(&args.out)?;
+    let result = runtime()?.block_on(async {
+        let (ledger, spec) = open_ledger(&args.store, true).await?;
+        let codes = ledger
+            .issue(&batch, Utc::now())
+            .await
+            .with_context(|| format!("issuing batch {:?}", batch.name))?;
+        Ok::<_, anyhow::Error>((codes, spec))
+    });
+    let (codes, spec) = match result {
+        Ok(issued) => issued,
+        Err(error) => {
+            // Nothing was issued: leave no empty file behind to block the next attempt.
+            drop(file);
+            let _ = std::fs::remove_file(&args.out);
+            return Err(error);
+        }
+    };
+    let mut out = BufWriter::new(file);
+    let mut write = || -> std::io::Result<()> {
+        writeln!(out, "code,amount,expires,batch,unit")?;
+        for code in &codes {
+            writeln!(
+                out,
+                "{},{},{},{},{}",
+                code.expose(),
+                amount.rupiah(),
+                expires_on,
+                csv_field(&batch.name),
+                csv_field(batch.unit.as_deref().unwrap_or(""))
+            )?;
+        }
+        out.flush()?;
+        out.get_ref().sync_all()
+    };
+    write().with_context(|| {
+        format!(
+            "batch {:?} was issued but writing {} failed: void the batch and issue again",
+            batch.name,
+            args.out.display()
+        )
+    })?;
+    eprintln!(
+        "{} voucher {} (batch {:?}, berlaku s.d. {}) diterbitkan di {}; kode ditulis ke {} \
+         (hanya sekali, simpan dengan aman).",
+        codes.len(),
+        amount,
+        batch.name,
+        expires_on,
+        spec,
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A new file only the owner can read; refuses to overwrite anything.
+fn create_secret_file(path: &Path) -> anyhow::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map_err(|error| {
+        if error.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::anyhow!(
+                "{} already exists; codes are never overwritten, choose another --out",
+                path.display()
+            )
+        } else {
+            anyhow::Error::new(error).context(format!("creating {}", path.display()))
+        }
+    })
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("2026-12"), "2026-12");
+        assert_eq!(csv_field("Dinas A, B"), "\"Dinas A, B\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
 }
