@@ -77,6 +77,10 @@ pub enum BuildError {
     },
     #[error("rendering {page}: {message}")]
     Render { page: String, message: String },
+    /// The output folder contains the content, the theme or the working folder: replacing it
+    /// would delete them.
+    #[error("refusing to replace {0}: it contains the content, the theme or the current folder")]
+    UnsafeOutput(PathBuf),
 }
 
 fn io_error(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
@@ -121,6 +125,7 @@ impl Site {
             Some(url) => return Err(BuildError::BaseUrl(url.clone())),
         };
         let templates = render::load(&options.theme).map_err(BuildError::Theme)?;
+        check_output_is_safe(&options.out, &[&options.content, &options.theme])?;
         Ok(Site {
             library,
             templates,
@@ -283,6 +288,25 @@ impl Site {
         context.insert("json_ld", &Option::<String>::None);
         context
     }
+}
+
+/// The build replaces `out` wholesale, so `out` must not hold anything precious.
+fn check_output_is_safe(out: &Path, keep: &[&Path]) -> Result<(), BuildError> {
+    let Ok(out_canonical) = out.canonicalize() else {
+        // Does not exist yet: nothing to lose.
+        return Ok(());
+    };
+    let current = std::env::current_dir().ok();
+    let precious = keep
+        .iter()
+        .filter_map(|path| path.canonicalize().ok())
+        .chain(current.and_then(|path| path.canonicalize().ok()));
+    for path in precious {
+        if path.starts_with(&out_canonical) {
+            return Err(BuildError::UnsafeOutput(out.to_path_buf()));
+        }
+    }
+    Ok(())
 }
 
 fn to_json<T: Serialize>(value: &T, pretty: bool) -> Result<String, BuildError> {

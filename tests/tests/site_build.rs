@@ -219,6 +219,32 @@ fn base_url_option_overrides_site_yaml() {
 }
 
 #[test]
+fn the_output_may_not_contain_the_content_or_theme() {
+    let base = tempfile::tempdir().expect("temp");
+    let content = base.path().join("site/content");
+    std::fs::create_dir_all(&content).expect("mkdir");
+    for entry in walkdir::WalkDir::new(fixture("valid").join("content")) {
+        let entry = entry.expect("walk");
+        let relative = entry
+            .path()
+            .strip_prefix(fixture("valid").join("content"))
+            .expect("inside");
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(content.join(relative)).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), content.join(relative)).expect("copy");
+        }
+    }
+    let mut options = BuildOptions::new(&content, theme(), base.path().join("site"));
+    options.today = Some(fixture_today());
+    assert!(matches!(
+        build_site(&options),
+        Err(BuildError::UnsafeOutput(_))
+    ));
+    assert!(content.join("site.yaml").is_file(), "the content survived");
+}
+
+#[test]
 fn a_failed_build_leaves_the_previous_output_byte_identical() {
     let base = tempfile::tempdir().expect("temp");
     let out = base.path().join("public");
