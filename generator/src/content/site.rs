@@ -187,10 +187,7 @@ pub fn parse_site(text: &str, path: &Path) -> (Option<SiteConfig>, Vec<Diagnosti
 
 /// Parses `categories.yaml`: a list of categories. Also returns every slug written, valid or
 /// not, so products naming a category with a typo elsewhere in its entry are not reported twice.
-pub fn parse_categories(
-    text: &str,
-    path: &Path,
-) -> (Vec<Category>, Vec<String>, Vec<Diagnostic>) {
+pub fn parse_categories(text: &str, path: &Path) -> (Vec<Category>, Vec<String>, Vec<Diagnostic>) {
     let value = match parse_yaml(text, 1, path) {
         Ok(value) => value,
         Err(diagnostic) => return (Vec::new(), Vec::new(), vec![*diagnostic]),
