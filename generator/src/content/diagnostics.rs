@@ -497,9 +497,9 @@ fn message(problem: &Problem, lang: Lang) -> String {
         }
         P::ReservedSlug { slug } => {
             if id {
-                format!("slug halaman `{slug}` sudah dipakai oleh situs; pilih nama lain")
+                format!("slug `{slug}` sudah dipakai oleh situs; pilih nama lain")
             } else {
-                format!("page slug `{slug}` is reserved by the site; choose another")
+                format!("slug `{slug}` is reserved by the site; choose another")
             }
         }
         P::Nib { value } => {

@@ -123,6 +123,13 @@ pub fn parse(
             Problem::BadSlug { slug: slug.into() },
             None,
         );
+    } else if slug == "halaman" {
+        // `/produk/halaman/<n>/` is the all-products pagination.
+        fields.report(
+            Position::START,
+            Problem::ReservedSlug { slug: slug.into() },
+            None,
+        );
     }
     let diagnostics = fields.finish();
     if !diagnostics.is_empty() {
