@@ -154,21 +154,7 @@ impl SqliteStore {
                 LedgerError::Store(format!("creating {}: {error}", parent.display()))
             })?;
         }
-        let mut connection = Connection::open(path).map_err(sql_error)?;
-        connection.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
-        let mode: String = connection
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .map_err(sql_error)?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(LedgerError::Store(format!(
-                "journal mode is {mode}, not WAL"
-            )));
-        }
-        // FULL: in WAL mode NORMAL may lose the last commits on power loss; an acknowledged
-        // redemption must not vanish.
-        connection
-            .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
-            .map_err(sql_error)?;
+        let mut connection = connect(path)?;
         migrate(&mut connection)?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
@@ -214,6 +200,47 @@ impl SqliteStore {
                 .compare_exchange(last, seconds, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
     }
+}
+
+/// A connection with the store's settings: WAL, `synchronous=FULL`, foreign keys, busy timeout.
+fn connect(path: &Path) -> LedgerResult<Connection> {
+    let connection = Connection::open(path).map_err(sql_error)?;
+    connection.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
+    let mode: String = connection
+        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+        .map_err(sql_error)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(LedgerError::Store(format!(
+            "journal mode is {mode}, not WAL"
+        )));
+    }
+    // FULL: in WAL mode NORMAL may lose the last commits on power loss; an acknowledged
+    // redemption must not vanish.
+    connection
+        .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        .map_err(sql_error)?;
+    Ok(connection)
+}
+
+/// The ceiling for any store on this file system: `commits` single-row transactions, one after
+/// another, on a connection with the store's durability settings (the benchmark compares
+/// redemptions per second with this). Uses its own table in a scratch database at `path`.
+pub fn time_durable_commits(path: &Path, commits: u32) -> LedgerResult<std::time::Duration> {
+    let mut connection = connect(path)?;
+    connection
+        .execute_batch(
+            "CREATE TABLE IF NOT EXISTS commit_probe (id INTEGER PRIMARY KEY, at INTEGER)",
+        )
+        .map_err(sql_error)?;
+    let started = std::time::Instant::now();
+    for commit in 0..commits {
+        let transaction = begin(&mut connection)?;
+        transaction
+            .execute("INSERT INTO commit_probe (at) VALUES (?1)", [commit])
+            .map_err(sql_error)?;
+        transaction.commit().map_err(sql_error)?;
+    }
+    Ok(started.elapsed())
 }
 
 fn migrate(connection: &mut Connection) -> LedgerResult<()> {
