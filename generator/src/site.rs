@@ -661,7 +661,7 @@ impl Renderer<'_> {
                     .iter()
                     .map(|image| format!("{}{}", site.base_url, image.url))
                     .collect();
-                let json_ld = serde_json::json!({
+                let mut json_ld = serde_json::json!({
                     "@context": "https://schema.org",
                     "@type": "Product",
                     "name": product.name,
@@ -683,6 +683,11 @@ impl Renderer<'_> {
                         "seller": {"@type": "Organization", "name": library.site.title},
                     },
                 });
+                if image_urls.is_empty() {
+                    if let Some(object) = json_ld.as_object_mut() {
+                        object.remove("image");
+                    }
+                }
                 context.insert("json_ld", &output::script_safe_json(&json_ld));
                 context.insert("og_image", &image_urls.first());
                 context.insert("product", &view);
