@@ -2,7 +2,8 @@
 # Publishes a built site (public/) to the stack's private S3 bucket and refreshes CloudFront.
 #
 #   cargo run --release -- build --base-url https://galeri.example.go.id
-#   infra/scripts/publish-site.sh --stack galeri-prod [--site public] [--no-invalidate] [--dry-run]
+#   infra/scripts/publish-site.sh --stack galeri-prod [--site public] [--no-invalidate] [--wait]
+#                                 [--prune-assets] [--dry-run]
 #
 # What it guarantees:
 # - Content types are set explicitly per extension (not guessed), HTML as UTF-8.
@@ -15,13 +16,14 @@
 #   kept, because pages still cached at the edge (≤ 5 minutes) or in browsers may link to
 #   them (`--prune-assets` deletes them too, e.g. a day later).
 # - An invalidation of /* (one path: free within CloudFront's 1,000 free paths a month) makes
-#   the new pages visible at once.
+#   the new pages visible at once (`--wait` waits for it to complete).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 stack=${GALERI_STACK:-}
 site=public
 invalidate=true
+wait_for_invalidation=false
 dry_run=()
 prune_assets=false
 
@@ -30,9 +32,10 @@ while [ $# -gt 0 ]; do
     --stack) stack=$2; shift 2 ;;
     --site) site=$2; shift 2 ;;
     --no-invalidate) invalidate=false; shift ;;
+    --wait) wait_for_invalidation=true; shift ;;
     --prune-assets) prune_assets=true; shift ;;
     --dry-run) dry_run=(--dryrun); shift ;;
-    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -117,7 +120,10 @@ fi
 if [ "$invalidate" = true ] && [ ${#dry_run[@]} -eq 0 ]; then
   id=$(aws cloudfront create-invalidation --distribution-id "$distribution" --paths '/*' \
     --query Invalidation.Id --output text)
-  echo "invalidation $id started; waiting for it (usually under a minute)"
-  aws cloudfront wait invalidation-completed --distribution-id "$distribution" --id "$id"
+  echo "invalidation $id started (usually done within a minute)"
+  if [ "$wait_for_invalidation" = true ]; then
+    aws cloudfront wait invalidation-completed --distribution-id "$distribution" --id "$id"
+    echo "invalidation $id completed"
+  fi
 fi
 echo "published: $(infra/scripts/stack-output.sh "$stack" SiteUrl)"
