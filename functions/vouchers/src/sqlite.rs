@@ -1179,4 +1179,43 @@ mod tests {
         drop(connection);
         assert!(SqliteStore::open(&path).is_err());
     }
+
+    #[tokio::test]
+    async fn audit_finds_a_tampered_balance() {
+        use crate::ledger::Ledger;
+        use crate::Pepper;
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let path = dir.path().join("v.db");
+        let store = Arc::new(SqliteStore::open(&path).unwrap_or_else(|error| panic!("{error}")));
+        let ledger = Ledger::new(
+            store,
+            Pepper::new(vec![1; 32]).unwrap_or_else(|error| panic!("{error}")),
+        );
+        let batch = NewBatch {
+            name: "b".into(),
+            unit: None,
+            count: 3,
+            amount: Money::new(50_000).unwrap_or_default(),
+            expires_on: NaiveDate::from_ymd_opt(2099, 1, 1).unwrap_or_default(),
+        };
+        let codes = ledger.issue(&batch, Utc::now()).await.unwrap_or_default();
+        assert_eq!(codes.len(), 3);
+        assert!(ledger
+            .audit()
+            .await
+            .map(|report| report.discrepancies.is_empty())
+            .unwrap_or(false));
+        // Someone adds money behind the ledger's back: the audit must name that voucher.
+        let connection = Connection::open(&path).unwrap_or_else(|error| panic!("{error}"));
+        connection
+            .execute(
+                "UPDATE vouchers SET balance = 60000 WHERE hint = ?1",
+                [codes[1].hint()],
+            )
+            .unwrap_or_else(|error| panic!("{error}"));
+        let report = ledger.audit().await.unwrap_or_default();
+        assert_eq!(report.discrepancies.len(), 1);
+        assert_eq!(report.discrepancies[0].hint, codes[1].hint());
+        assert_eq!(report.balance.rupiah(), 160_000);
+    }
 }
