@@ -41,7 +41,10 @@ done
 echo "binaries: ${binaries[*]}"
 echo "compiler: $("$RUSTC" --version); $(cargo-lambda lambda --version 2>/dev/null || echo "cargo-lambda $cargo_lambda_version")"
 
-args=(lambda build --arm64 --profile lambda --package galeri-lambda --locked --target-dir "$target_dir")
+args=(lambda build --arm64 --profile lambda --package galeri-lambda --locked)
+# The environment variable, not --target-dir: cargo-lambda 1.9.2 passes that flag on to
+# `cargo metadata`, which rejects it.
+export CARGO_TARGET_DIR=$target_dir
 if [ -n "$jobs" ]; then
   args+=(--jobs "$jobs")
 fi

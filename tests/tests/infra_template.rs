@@ -849,6 +849,94 @@ fn every_openapi_route_is_wired_to_the_function_that_serves_it() {
     assert_eq!(wired, contract, "template routes vs infra/openapi.yaml");
 }
 
+/// Keys of every `headers` map under `value`: response header names (the map under
+/// `components.headers` is keyed by component names instead, so `skip_top` leaves it out).
+fn header_names(value: &Value, skip_top: bool, names: &mut BTreeSet<String>) {
+    match value {
+        Value::Mapping(mapping) => {
+            for (key, inner) in mapping {
+                let key = key.as_str().unwrap_or("");
+                if key == "headers" && !skip_top {
+                    if let Some(headers) = inner.as_mapping() {
+                        names.extend(
+                            headers
+                                .keys()
+                                .filter_map(|name| name.as_str())
+                                .map(str::to_lowercase),
+                        );
+                    }
+                }
+                header_names(inner, false, names);
+            }
+        }
+        Value::Sequence(items) => {
+            for item in items {
+                header_names(item, false, names);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn cors_lets_the_site_send_and_read_every_header_of_the_contract() {
+    let template = template();
+    let openapi: Value =
+        serde_yaml::from_str(&read("infra/openapi.yaml")).expect("infra/openapi.yaml is YAML");
+    let mut response_headers = BTreeSet::new();
+    header_names(&openapi["paths"], false, &mut response_headers);
+    if let Some(components) = openapi["components"].as_mapping() {
+        for (key, inner) in components {
+            header_names(
+                inner,
+                key.as_str() == Some("headers"),
+                &mut response_headers,
+            );
+        }
+    }
+    assert!(
+        !response_headers.is_empty(),
+        "no response headers found in the contract"
+    );
+    let mut request_headers: BTreeSet<String> = ["content-type".to_string()].into();
+    if openapi["components"]["securitySchemes"]
+        .as_mapping()
+        .is_some_and(|schemes| !schemes.is_empty())
+    {
+        request_headers.insert("authorization".into());
+    }
+    let mut parameters = Vec::new();
+    for (_, item) in openapi["paths"].as_mapping().expect("paths") {
+        for (_, operation) in item.as_mapping().expect("path item") {
+            parameters.extend(
+                operation["parameters"]
+                    .as_sequence()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    parameters.extend(
+        openapi["components"]["parameters"]
+            .as_mapping()
+            .map(|mapping| mapping.values().cloned().collect::<Vec<_>>())
+            .unwrap_or_default(),
+    );
+    for parameter in parameters {
+        if parameter["in"].as_str() == Some("header") {
+            let name = parameter["name"].as_str().expect("parameter name");
+            request_headers.insert(name.to_lowercase());
+        }
+    }
+    let cors = &resources(&template)["HttpApi"]["Properties"]["CorsConfiguration"];
+    let allowed: BTreeSet<String> = string_list(&cors["AllowHeaders"]).into_iter().collect();
+    let exposed: BTreeSet<String> = string_list(&cors["ExposeHeaders"]).into_iter().collect();
+    let missing: Vec<&String> = request_headers.difference(&allowed).collect();
+    assert!(missing.is_empty(), "CORS AllowHeaders lacks {missing:?}");
+    let missing: Vec<&String> = response_headers.difference(&exposed).collect();
+    assert!(missing.is_empty(), "CORS ExposeHeaders lacks {missing:?}");
+}
+
 #[test]
 fn each_function_is_granted_exactly_the_dynamodb_actions_its_code_calls() {
     let template = template();
