@@ -17,6 +17,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tera::{Context, Tera};
 
+/// Threads for rendering and writing pages: several per core, since each page also waits on
+/// the filesystem (folder and file creation).
+const IO_THREADS: usize = 16;
+
 /// What to build and where.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -141,11 +145,23 @@ impl Site {
             "creating a build folder beside {}",
             out.display()
         )))?;
-        let report = self.write_all(staging.path())?;
-        staging
-            .commit()
-            .map_err(io_error(format!("replacing {}", out.display())))?;
-        Ok(report)
+        // Rendering is CPU work, but every page is also a folder and a file: with more threads
+        // than cores, one page's render overlaps another's wait on the filesystem. The old
+        // output is deleted on the same pool, in parallel (see `atomic::remove_tree`).
+        let run = || -> Result<BuildReport, BuildError> {
+            let report = self.write_all(staging.path())?;
+            staging
+                .commit()
+                .map_err(io_error(format!("replacing {}", out.display())))?;
+            Ok(report)
+        };
+        match rayon::ThreadPoolBuilder::new()
+            .num_threads(IO_THREADS)
+            .build()
+        {
+            Ok(pool) => pool.install(run),
+            Err(_) => run(),
+        }
     }
 
     fn write_all(&self, root: &Path) -> Result<BuildReport, BuildError> {
@@ -282,6 +298,17 @@ impl Site {
                 .whatsapp
                 .as_ref()
                 .map(|number| whatsapp_url(number, "Halo Galeri Dekranasda Kabupaten Malang")),
+        );
+        // `tel:` links want the number without spaces; computed once, not per page.
+        context.insert(
+            "phone_link",
+            &library.site.contact.phone.as_ref().map(|phone| {
+                let digits: String = phone
+                    .chars()
+                    .filter(|c| c.is_ascii_digit() || *c == '+')
+                    .collect();
+                format!("tel:{digits}")
+            }),
         );
         context.insert("search_index_url", "/search-index.json");
         context.insert("og_image", &Option::<String>::None);
