@@ -790,40 +790,28 @@ impl VoucherStore for DynamoStore {
         let mut stale_retries = 0;
         let mut contention_retries = 0;
         loop {
-            // The replay check comes before the business checks: a retried redemption must get
-            // its first answer even after the balance has dropped to zero.
-            let (stored, current) = tokio::try_join!(
-                self.stored_response::<Redemption>(
-                    &idempotency,
-                    &command.request_hash,
-                    command.now
-                ),
-                self.stored_voucher(&command.voucher),
-            )?;
-            if let Some(stored) = stored {
-                return Ok(stored);
-            }
-            let current = current.ok_or(LedgerError::UnknownCode)?;
-            rules::check_spendable(&current.voucher, command.now)?;
-            let (voucher_paid, cash_due) =
-                rules::split_payment(current.voucher.balance, command.total, command.allow_cash)?;
-            let balance_after = current
-                .voucher
-                .balance
-                .checked_sub(voucher_paid)
-                .ok_or_else(|| LedgerError::Store("balance underflow".into()))?;
-            let redemption = Redemption {
-                id: command.redemption_id.clone(),
-                code_hint: command.code_hint.clone(),
-                cashier: command.cashier.clone(),
-                created_at: command.now,
-                items: command.items.clone(),
-                total: command.total,
-                voucher_paid,
-                cash_due,
-                balance_after,
-                refund: None,
+            // Decide with the shared rules. A refusal first looks for a stored answer under the
+            // key: a retried redemption gets its first answer even after the balance dropped to
+            // zero. On the way to a write, the transaction checks the key itself, which saves a
+            // read on every sale.
+            let decided = self
+                .stored_voucher(&command.voucher)
+                .await?
+                .ok_or(LedgerError::UnknownCode)
+                .and_then(|current| decide_redemption(command, current));
+            let (current, redemption) = match decided {
+                Ok(decided) => decided,
+                Err(refusal) => {
+                    return match self
+                        .stored_response(&idempotency, &command.request_hash, command.now)
+                        .await?
+                    {
+                        Some(stored) => Ok(stored),
+                        None => Err(refusal),
+                    };
+                }
             };
+            let (voucher_paid, balance_after) = (redemption.voucher_paid, redemption.balance_after);
             let entry = LedgerEntry {
                 at: command.now,
                 kind: EntryKind::Redeemed,
@@ -845,18 +833,26 @@ impl VoucherStore for DynamoStore {
                 )?,
                 self.put(entry_item(&command.voucher, current.seq + 1, &entry), None)?,
             ];
-            match self.transact(items).await {
+            let failure = match self.transact(items).await {
                 Ok(()) => return Ok(redemption),
-                Err(failure) => {
-                    // Reading again starts with the idempotency record, so a replay that raced
-                    // us gets its stored answer.
-                    let step = failure.next_step(&mut stale_retries, &mut contention_retries)?;
-                    if !step.wait().await {
-                        return Err(LedgerError::Store(format!(
-                            "redemption id {} already exists",
-                            redemption.id
-                        )));
+                Err(failure) => failure,
+            };
+            match failure.next_step(&mut stale_retries, &mut contention_retries)? {
+                NextStep::IdempotencyTaken => {
+                    if let Some(stored) = self
+                        .stored_response(&idempotency, &command.request_hash, command.now)
+                        .await?
+                    {
+                        return Ok(stored);
                     }
+                    // The record expired and went away meanwhile: decide afresh.
+                }
+                NextStep::Retry(pause) => tokio::time::sleep(pause).await,
+                NextStep::RecordTaken => {
+                    return Err(LedgerError::Store(format!(
+                        "redemption id {} already exists",
+                        redemption.id
+                    )))
                 }
             }
         }
@@ -954,12 +950,16 @@ impl VoucherStore for DynamoStore {
                 // Refunded meanwhile (under another key): the top of the loop reads the
                 // redemption again and answers `AlreadyRefunded`.
                 Err(failure) => {
-                    let step = failure.next_step(&mut stale_retries, &mut contention_retries)?;
-                    if !step.wait().await {
-                        // Counted like a stale read so that this loop is bounded too.
-                        stale_retries += 1;
-                        if stale_retries > MAX_STALE_RETRIES {
-                            return Err(LedgerError::Busy);
+                    match failure.next_step(&mut stale_retries, &mut contention_retries)? {
+                        // The top of the loop reads the idempotency record.
+                        NextStep::IdempotencyTaken => {}
+                        NextStep::Retry(pause) => tokio::time::sleep(pause).await,
+                        NextStep::RecordTaken => {
+                            // Counted like a stale read so that this loop is bounded too.
+                            stale_retries += 1;
+                            if stale_retries > MAX_STALE_RETRIES {
+                                return Err(LedgerError::Busy);
+                            }
                         }
                     }
                 }
@@ -1195,6 +1195,35 @@ impl VoucherStore for DynamoStore {
     }
 }
 
+/// The redemption the shared rules allow on this voucher as read, with the voucher it was
+/// decided on (its `seq` guards the write).
+fn decide_redemption(
+    command: &RedeemCommand,
+    current: StoredVoucher,
+) -> LedgerResult<(StoredVoucher, Redemption)> {
+    rules::check_spendable(&current.voucher, command.now)?;
+    let (voucher_paid, cash_due) =
+        rules::split_payment(current.voucher.balance, command.total, command.allow_cash)?;
+    let balance_after = current
+        .voucher
+        .balance
+        .checked_sub(voucher_paid)
+        .ok_or_else(|| LedgerError::Store("balance underflow".into()))?;
+    let redemption = Redemption {
+        id: command.redemption_id.clone(),
+        code_hint: command.code_hint.clone(),
+        cashier: command.cashier.clone(),
+        created_at: command.now,
+        items: command.items.clone(),
+        total: command.total,
+        voucher_paid,
+        cash_due,
+        balance_after,
+        refund: None,
+    };
+    Ok((current, redemption))
+}
+
 /// A voucher with the write counter that guards it.
 struct StoredVoucher {
     voucher: Voucher,
@@ -1341,24 +1370,12 @@ enum TransactFailure {
 /// What the redemption/refund loops do after a failed transaction.
 #[derive(Debug)]
 enum NextStep {
+    /// Read the stored answer under the idempotency key.
+    IdempotencyTaken,
     /// Read again (after this pause) and decide again.
-    ReadAgain(Duration),
+    Retry(Duration),
+    /// The redemption record's condition failed.
     RecordTaken,
-}
-
-impl NextStep {
-    /// Waits out the pause; `true` when the caller should read again.
-    async fn wait(self) -> bool {
-        match self {
-            NextStep::ReadAgain(pause) => {
-                if !pause.is_zero() {
-                    tokio::time::sleep(pause).await;
-                }
-                true
-            }
-            NextStep::RecordTaken => false,
-        }
-    }
 }
 
 impl TransactFailure {
@@ -1397,7 +1414,14 @@ impl TransactFailure {
             TransactFailure::Other(error) => return Err(error),
         };
         match cancellation {
-            Cancellation::IdempotencyKeyTaken | Cancellation::VoucherChanged => {
+            Cancellation::IdempotencyKeyTaken => {
+                *stale += 1;
+                if *stale > MAX_STALE_RETRIES {
+                    return Err(LedgerError::Busy);
+                }
+                Ok(NextStep::IdempotencyTaken)
+            }
+            Cancellation::VoucherChanged => {
                 *stale += 1;
                 if *stale > MAX_STALE_RETRIES {
                     tracing::warn!("voucher kept changing under a transaction; giving up");
@@ -1406,7 +1430,7 @@ impl TransactFailure {
                 // The first re-read is immediate; after that, a few random milliseconds keep a
                 // crowd of writers on one voucher from colliding again in lockstep.
                 let spread = u64::from((*stale - 1).min(10)) * 5;
-                Ok(NextStep::ReadAgain(Duration::from_millis(random_below(
+                Ok(NextStep::Retry(Duration::from_millis(random_below(
                     spread + 1,
                 ))))
             }
@@ -1417,7 +1441,7 @@ impl TransactFailure {
                     tracing::warn!("transaction contention did not clear; giving up");
                     return Err(LedgerError::Busy);
                 }
-                Ok(NextStep::ReadAgain(backoff_pause(*contention)))
+                Ok(NextStep::Retry(backoff_pause(*contention)))
             }
             Cancellation::Unexpected(reasons) => Err(LedgerError::Store(format!(
                 "transaction cancelled: {reasons}"
@@ -1860,6 +1884,29 @@ mod tests {
     }
 
     #[test]
+    fn each_cancellation_leads_to_its_next_step() {
+        let (mut stale, mut contention) = (0, 0);
+        let mut step = |codes: &[&str]| {
+            TransactFailure::Canceled(reasons(codes)).next_step(&mut stale, &mut contention)
+        };
+        assert!(matches!(
+            step(&["None", "ConditionalCheckFailed", "None", "None"]),
+            Ok(NextStep::IdempotencyTaken)
+        ));
+        assert!(matches!(
+            step(&["None", "None", "ConditionalCheckFailed", "None"]),
+            Ok(NextStep::RecordTaken)
+        ));
+        assert!(matches!(
+            step(&["ValidationError", "None", "None", "None"]),
+            Err(LedgerError::Store(_))
+        ));
+        let other = TransactFailure::Other(LedgerError::Store("network".into()))
+            .next_step(&mut stale, &mut contention);
+        assert_eq!(other.err(), Some(LedgerError::Store("network".into())));
+    }
+
+    #[test]
     fn retries_are_bounded() {
         let mut stale = 0;
         let mut contention = 0;
@@ -1867,7 +1914,7 @@ mod tests {
             let step = TransactFailure::Canceled(reasons(&["ConditionalCheckFailed", "None"]))
                 .next_step(&mut stale, &mut contention);
             assert!(
-                matches!(step, Ok(NextStep::ReadAgain(pause)) if pause <= Duration::from_millis(50))
+                matches!(step, Ok(NextStep::Retry(pause)) if pause <= Duration::from_millis(50))
             );
         }
         let step = TransactFailure::Canceled(reasons(&["ConditionalCheckFailed", "None"]))
@@ -1878,7 +1925,7 @@ mod tests {
             let step = TransactFailure::Busy("ThrottlingException".into())
                 .next_step(&mut stale, &mut contention);
             assert!(
-                matches!(step, Ok(NextStep::ReadAgain(pause)) if pause >= Duration::from_millis(25))
+                matches!(step, Ok(NextStep::Retry(pause)) if pause >= Duration::from_millis(25))
             );
         }
         let step = TransactFailure::Canceled(reasons(&["TransactionConflict"]))
