@@ -83,7 +83,7 @@ pub fn remove_tree(path: &Path) -> io::Result<()> {
         }
     }
     files.par_iter().try_for_each(std::fs::remove_file)?;
-    folders.sort_by(|a, b| b.0.cmp(&a.0));
+    folders.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
     for level in folders.chunk_by(|a, b| a.0 == b.0) {
         level
             .par_iter()
