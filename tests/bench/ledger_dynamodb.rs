@@ -57,7 +57,8 @@ async fn run(rounds: usize) -> Result<()> {
 
     // One voucher big enough for every round, priced lines like a real sale.
     let pepper = Pepper::new(vec![0x42; 32])?;
-    let code = VoucherCode::generate()?;
+    let code =
+        VoucherCode::generate().map_err(|error| anyhow::anyhow!("no randomness: {error}"))?;
     let hash = code.hash(&pepper);
     let now = Utc::now();
     let batch = NewBatch {
