@@ -58,6 +58,10 @@ export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
 export CARGO_PROFILE_RELEASE_STRIP=true
 export CARGO_PROFILE_RELEASE_PANIC=abort
 
+# The builder runs in the functions' CodeUri (functions/lambda) and copies
+# <CodeUri>/target/lambda/<name>/bootstrap: keep cargo's output there.
+export CARGO_TARGET_DIR="$PWD/functions/lambda/target"
+
 sam build --template-file infra/template.yaml --beta-features
 
 overrides=(

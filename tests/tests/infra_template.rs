@@ -771,8 +771,9 @@ fn every_lambda_binary_has_exactly_one_function_built_for_arm64() {
         );
         let timeout = property("Timeout").as_u64().expect("Timeout");
         assert!((1..=30).contains(&timeout), "{id}: timeout {timeout} s");
-        // SAM's Rust builder copies target/lambda/<binary>/bootstrap from CodeUri: it must be
-        // the workspace root, which owns target/.
+        // SAM's Rust builder runs `cargo lambda build --bin <binary>` in CodeUri: it must be the
+        // package that owns the binaries (at the workspace root, `--bin` searches only the
+        // default member).
         let code_uri = property("CodeUri");
         let code_root = root()
             .join("infra")
@@ -780,8 +781,12 @@ fn every_lambda_binary_has_exactly_one_function_built_for_arm64() {
         let manifest = std::fs::read_to_string(code_root.join("Cargo.toml"))
             .unwrap_or_else(|error| panic!("{id}: CodeUri has no Cargo.toml: {error}"));
         assert!(
-            manifest.contains("[workspace]"),
-            "{id}: CodeUri is not the workspace"
+            manifest.contains("name = \"galeri-lambda\""),
+            "{id}: CodeUri is not the galeri-lambda package"
+        );
+        assert!(
+            code_root.join(format!("src/bin/{binary}.rs")).is_file(),
+            "{id}: {binary} is not a binary of CodeUri"
         );
         let variables = &property("Environment")["Variables"];
         assert_eq!(variables["GALERI_TABLE"], live_table_name(), "{binary}");
