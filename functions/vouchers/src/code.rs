@@ -64,7 +64,10 @@ impl VoucherCode {
             .filter(|c| !c.is_whitespace() && *c != '-' && *c != '_')
             .flat_map(char::to_uppercase)
             .collect();
-        if compact.len() == PREFIX.len() + CODE_CHARS && compact.starts_with(PREFIX) {
+        // The prefix is optional. A bare 16-character code may begin "M1G", typed "MLG", so
+        // the prefix is only taken off when the length says it is there (or the code is short,
+        // where the length error should count what followed the prefix).
+        if compact.starts_with(PREFIX) && compact.len() != CODE_CHARS {
             compact.drain(..PREFIX.len());
         }
         let mut values = Vec::with_capacity(CODE_CHARS);
