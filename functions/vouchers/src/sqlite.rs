@@ -2,11 +2,13 @@
 //! that returned survives a crash or power cut). The default for `galeri serve` and a
 //! single-machine gallery.
 //!
-//! rusqlite is synchronous, so every call runs on `spawn_blocking` over one connection behind a
-//! mutex. One connection is one writer anyway (SQLite serialises writers), and every state
-//! change is a single `BEGIN IMMEDIATE` transaction, so checks and writes see the same state:
-//! no lost updates, no negative balance (also enforced by a `CHECK` in the schema). Other
-//! processes (the CLI while `serve` runs) wait on `busy_timeout`.
+//! rusqlite is synchronous, so every call runs on `spawn_blocking` over one of two connections,
+//! each behind a mutex: the writer and a read-only reader. SQLite serialises writers anyway, so
+//! one writer connection loses nothing, and every state change is a single `BEGIN IMMEDIATE`
+//! transaction, so checks and writes see the same state: no lost updates, no negative balance
+//! (also enforced by a `CHECK` in the schema). The reader lets lookups (token checks, balance,
+//! prices) proceed while the writer waits for its fsync. Other processes (the CLI while `serve`
+//! runs) wait on `busy_timeout`.
 
 use crate::code::CodeHash;
 use crate::error::{LedgerError, LedgerResult};
@@ -136,7 +138,11 @@ pub struct SqliteStore {
 }
 
 struct Inner {
+    /// The one writer: every state change goes through it, one transaction at a time.
     connection: Mutex<Connection>,
+    /// A read-only connection for lookups (balance, tokens, prices, reports): with WAL it
+    /// reads the last commit without waiting behind the writer's fsync.
+    reader: Mutex<Connection>,
     path: PathBuf,
     /// When idempotency records were last pruned (seconds since 1970).
     last_prune: AtomicI64,
@@ -156,9 +162,14 @@ impl SqliteStore {
         }
         let mut connection = connect(path)?;
         migrate(&mut connection)?;
+        let reader = connect(path)?;
+        reader
+            .execute_batch("PRAGMA query_only = ON")
+            .map_err(sql_error)?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 connection: Mutex::new(connection),
+                reader: Mutex::new(reader),
                 path: path.to_path_buf(),
                 last_prune: AtomicI64::new(0),
             }),
@@ -181,6 +192,25 @@ impl SqliteStore {
             // rolls back when dropped. So a poisoned lock is safe to take over.
             let mut connection = inner
                 .connection
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(&mut connection)
+        })
+        .await
+        .map_err(LedgerError::store)?
+    }
+
+    /// Runs a lookup on the blocking pool with the read-only connection.
+    async fn read<T, F>(&self, work: F) -> LedgerResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> LedgerResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            // Reads leave nothing half-done, so a poisoned lock is safe to take over.
+            let mut connection = inner
+                .reader
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             work(&mut connection)
@@ -827,12 +857,12 @@ impl VoucherStore for SqliteStore {
 
     async fn voucher(&self, code: &CodeHash) -> LedgerResult<Option<Voucher>> {
         let code = code.clone();
-        self.with(move |connection| load_voucher(connection, code.as_str()))
+        self.read(move |connection| load_voucher(connection, code.as_str()))
             .await
     }
 
     async fn voucher_count(&self) -> LedgerResult<u64> {
-        self.with(|connection| {
+        self.read(|connection| {
             connection
                 .query_row("SELECT COUNT(*) FROM vouchers", [], |row| {
                     row.get::<_, i64>(0)
@@ -900,7 +930,7 @@ impl VoucherStore for SqliteStore {
 
     async fn prices(&self, skus: &[String]) -> LedgerResult<HashMap<String, CatalogItem>> {
         let skus = skus.to_vec();
-        self.with(move |connection| {
+        self.read(move |connection| {
             let mut statement = connection
                 .prepare_cached(
                     "SELECT sku, name, producer, category, price FROM price_list WHERE sku = ?1",
@@ -947,7 +977,7 @@ impl VoucherStore for SqliteStore {
 
     async fn redemption(&self, id: &str) -> LedgerResult<Option<Redemption>> {
         let id = id.to_string();
-        self.with(move |connection| load_redemption(connection, &id))
+        self.read(move |connection| load_redemption(connection, &id))
             .await
     }
 
@@ -959,7 +989,7 @@ impl VoucherStore for SqliteStore {
 
     async fn history(&self, code: &CodeHash) -> LedgerResult<Vec<LedgerEntry>> {
         let code = code.clone();
-        self.with(move |connection| {
+        self.read(move |connection| {
             let mut statement = connection
                 .prepare_cached(
                     "SELECT at, kind, amount, balance_after, reference FROM ledger_entries \
@@ -987,7 +1017,7 @@ impl VoucherStore for SqliteStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> LedgerResult<Vec<Redemption>> {
-        self.with(move |connection| {
+        self.read(move |connection| {
             let (from, to) = (stamp(from), stamp(to));
             let mut redemptions: Vec<Redemption> = connection
                 .prepare_cached(&format!(
@@ -1024,7 +1054,7 @@ impl VoucherStore for SqliteStore {
     }
 
     async fn books(&self) -> LedgerResult<Vec<VoucherBooks>> {
-        self.with(|connection| {
+        self.read(|connection| {
             // Redeemed and refunded come from the redemption and refund records, not from the
             // balance column, so the audit compares two independent records.
             let mut statement = connection
@@ -1076,7 +1106,7 @@ impl VoucherStore for SqliteStore {
 
     async fn token_by_hash(&self, token_hash: &str) -> LedgerResult<Option<StaffToken>> {
         let token_hash = token_hash.to_string();
-        self.with(move |connection| {
+        self.read(move |connection| {
             connection
                 .prepare_cached(&format!(
                     "SELECT {TOKEN_COLUMNS} FROM tokens WHERE token_hash = ?1"
@@ -1092,7 +1122,7 @@ impl VoucherStore for SqliteStore {
     }
 
     async fn tokens(&self) -> LedgerResult<Vec<StaffToken>> {
-        self.with(|connection| {
+        self.read(|connection| {
             connection
                 .prepare_cached(&format!(
                     "SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id"
@@ -1150,7 +1180,7 @@ impl VoucherStore for SqliteStore {
 
     async fn failures(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<u32> {
         let subject = subject.to_string();
-        self.with(move |connection| {
+        self.read(move |connection| {
             connection
                 .query_row(
                     "SELECT count FROM failures WHERE subject = ?1 AND window_start = ?2",
