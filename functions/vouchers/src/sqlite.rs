@@ -1265,4 +1265,37 @@ mod tests {
         assert_eq!(report.discrepancies[0].hint, codes[1].hint());
         assert_eq!(report.balance.rupiah(), 160_000);
     }
+
+    #[tokio::test]
+    async fn idempotency_records_are_kept_a_week_then_pruned() {
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let path = dir.path().join("v.db");
+        let store = SqliteStore::open(&path).unwrap_or_else(|error| panic!("{error}"));
+        let start = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let mut connection = Connection::open(&path).unwrap_or_else(|error| panic!("{error}"));
+        for (key, age_days) in [("old", 8), ("recent", 6)] {
+            connection
+                .execute(
+                    "INSERT INTO idempotency (key, request_hash, response, created_at) \
+                     VALUES (?1, 'h', '{}', ?2)",
+                    params![key, (start - Duration::days(age_days)).timestamp()],
+                )
+                .unwrap_or_else(|error| panic!("{error}"));
+        }
+        assert!(store.prune_due(start));
+        assert!(
+            !store.prune_due(start + Duration::minutes(5)),
+            "pruned twice within the hour"
+        );
+        prune(&mut connection, start).unwrap_or_else(|error| panic!("{error}"));
+        let keys: Vec<String> = connection
+            .prepare("SELECT key FROM idempotency ORDER BY key")
+            .and_then(|mut statement| {
+                statement
+                    .query_map([], |row| row.get(0))
+                    .and_then(|rows| rows.collect())
+            })
+            .unwrap_or_default();
+        assert_eq!(keys, vec!["recent".to_string()]);
+    }
 }
