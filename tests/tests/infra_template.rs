@@ -1193,3 +1193,74 @@ fn the_source_reader_ignores_strings_and_comments_and_joins_chains() {
         "braces in strings must not count: {code}"
     );
 }
+
+#[test]
+fn every_function_may_read_the_pepper_parameter_and_nothing_else_from_ssm() {
+    let template = template();
+    // What the Lambda wiring calls on SSM: one decrypted GetParameter, nothing else.
+    let wiring = code_only(&read("functions/lambda/src/lib.rs"));
+    assert!(wiring.contains(".get_parameter()") && wiring.contains(".with_decryption(true)"));
+    for other in [
+        ".get_parameters(",
+        ".get_parameters_by_path(",
+        ".put_parameter(",
+    ] {
+        assert!(
+            !wiring.contains(other),
+            "the wiring calls {other}: grant it"
+        );
+    }
+
+    let pepper_policy = &resources(&template)["PepperReadPolicy"];
+    assert_eq!(
+        pepper_policy["Type"].as_str(),
+        Some("AWS::IAM::ManagedPolicy")
+    );
+    let parameter_arn =
+        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${PepperParameterName}";
+    let mut actions = BTreeSet::new();
+    for statement in pepper_policy["Properties"]["PolicyDocument"]["Statement"]
+        .as_sequence()
+        .expect("statements")
+    {
+        for action in string_list(&statement["Action"]) {
+            match action.as_str() {
+                "ssm:GetParameter" => {
+                    assert_eq!(
+                        statement["Resource"]["Fn::Sub"].as_str(),
+                        Some(parameter_arn)
+                    );
+                }
+                "kms:Decrypt" => {
+                    // Only through SSM, and only for this parameter.
+                    let condition = &statement["Condition"]["StringEquals"];
+                    assert!(!condition["kms:ViaService"].is_null());
+                    assert_eq!(
+                        condition["kms:EncryptionContext:PARAMETER_ARN"]["Fn::Sub"].as_str(),
+                        Some(parameter_arn)
+                    );
+                }
+                other => panic!("the pepper policy grants {other}"),
+            }
+            actions.insert(action);
+        }
+    }
+    assert_eq!(actions.len(), 2, "{actions:?}");
+    for (binary, (id, function)) in functions_by_binary(&template) {
+        let policies = function["Properties"]["Policies"]
+            .as_sequence()
+            .expect("Policies");
+        assert!(
+            policies.contains(&reference("PepperReadPolicy")),
+            "{id} ({binary}) cannot read the pepper, and every binary loads it at start"
+        );
+        for statement in statements(&function) {
+            for action in string_list(&statement["Action"]) {
+                assert!(
+                    action.starts_with("dynamodb:"),
+                    "{id}: unexpected inline grant {action}"
+                );
+            }
+        }
+    }
+}
