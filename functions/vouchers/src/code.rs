@@ -52,7 +52,10 @@ impl VoucherCode {
     }
 
     fn from_values(values: &[u8]) -> VoucherCode {
-        let mut chars: String = values.iter().map(|v| ALPHABET[*v as usize] as char).collect();
+        let mut chars: String = values
+            .iter()
+            .map(|v| ALPHABET[*v as usize] as char)
+            .collect();
         chars.push(ALPHABET[check_value(values) as usize] as char);
         VoucherCode { chars }
     }
@@ -204,7 +207,9 @@ impl fmt::Debug for Pepper {
 }
 
 /// The keyed hash of a voucher code: how stores look vouchers up.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct CodeHash(pub String);
 
 impl CodeHash {
@@ -225,7 +230,9 @@ mod tests {
     fn round_trips_through_its_printed_form() {
         for _ in 0..200 {
             let code = VoucherCode::generate().ok().into_iter().next();
-            let Some(code) = code else { panic!("no randomness") };
+            let Some(code) = code else {
+                panic!("no randomness")
+            };
             let printed = code.expose();
             assert_eq!(printed.len(), 3 + 16 + 4);
             assert!(printed.starts_with("MLG-"));
@@ -238,9 +245,15 @@ mod tests {
         let code = sample();
         let printed = code.expose();
         let body: String = printed[4..].chars().filter(|c| *c != '-').collect();
-        assert_eq!(VoucherCode::parse(&printed.to_lowercase()), Ok(code.clone()));
+        assert_eq!(
+            VoucherCode::parse(&printed.to_lowercase()),
+            Ok(code.clone())
+        );
         assert_eq!(VoucherCode::parse(&body), Ok(code.clone()));
-        assert_eq!(VoucherCode::parse(&format!("  mlg {body} ")), Ok(code.clone()));
+        assert_eq!(
+            VoucherCode::parse(&format!("  mlg {body} ")),
+            Ok(code.clone())
+        );
         // 0 typed as O, 1 typed as I or L.
         let with_letters = body.replace('0', "O").replace('1', "l");
         assert_eq!(VoucherCode::parse(&with_letters), Ok(code));
@@ -249,7 +262,9 @@ mod tests {
     #[test]
     fn catches_every_single_mistyped_character() {
         for _ in 0..50 {
-            let Ok(code) = VoucherCode::generate() else { panic!("no randomness") };
+            let Ok(code) = VoucherCode::generate() else {
+                panic!("no randomness")
+            };
             let body: Vec<u8> = code.chars.bytes().collect();
             for position in 0..body.len() {
                 for replacement in ALPHABET.iter() {
@@ -268,7 +283,9 @@ mod tests {
     #[test]
     fn catches_every_adjacent_swap() {
         for _ in 0..200 {
-            let Ok(code) = VoucherCode::generate() else { panic!("no randomness") };
+            let Ok(code) = VoucherCode::generate() else {
+                panic!("no randomness")
+            };
             let body: Vec<u8> = code.chars.bytes().collect();
             for position in 0..body.len() - 1 {
                 if body[position] == body[position + 1] {
@@ -285,8 +302,14 @@ mod tests {
     #[test]
     fn refuses_wrong_length_and_foreign_characters() {
         assert_eq!(VoucherCode::parse("MLG-7K2Q"), Err(CodeError::Length(4)));
-        assert_eq!(VoucherCode::parse("MLG-7K2Q-9XHD-4RTM-8PQ!"), Err(CodeError::Character('!')));
-        assert_eq!(VoucherCode::parse("MLG-7K2Q-9XHD-4RTM-8PQU"), Err(CodeError::Character('U')));
+        assert_eq!(
+            VoucherCode::parse("MLG-7K2Q-9XHD-4RTM-8PQ!"),
+            Err(CodeError::Character('!'))
+        );
+        assert_eq!(
+            VoucherCode::parse("MLG-7K2Q-9XHD-4RTM-8PQU"),
+            Err(CodeError::Character('U'))
+        );
     }
 
     #[test]
@@ -295,8 +318,12 @@ mod tests {
         let debug = format!("{code:?}");
         assert!(!debug.contains(&code.expose()[4..8]));
         assert!(debug.contains(&code.hint()));
-        let Ok(one) = Pepper::new(vec![1; 32]) else { panic!() };
-        let Ok(two) = Pepper::new(vec![2; 32]) else { panic!() };
+        let Ok(one) = Pepper::new(vec![1; 32]) else {
+            panic!()
+        };
+        let Ok(two) = Pepper::new(vec![2; 32]) else {
+            panic!()
+        };
         assert_ne!(code.hash(&one), code.hash(&two));
         assert_eq!(code.hash(&one), code.hash(&one));
         assert_eq!(code.hash(&one).0.len(), 64);

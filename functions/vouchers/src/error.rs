@@ -17,7 +17,10 @@ pub enum LedgerError {
     InsufficientBalance { balance: Money, total: Money },
     /// SKUs not in the current price list, with their positions in the request.
     #[error("unknown product sku: {skus:?}")]
-    UnknownSku { positions: Vec<usize>, skus: Vec<String> },
+    UnknownSku {
+        positions: Vec<usize>,
+        skus: Vec<String>,
+    },
     /// A request that breaks a rule before any lookup (no items, quantity 0, too many items,
     /// a total too large, a bad batch).
     #[error("invalid request: {0}")]

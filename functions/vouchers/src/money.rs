@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A non-negative amount of rupiah. Never a float: prices, balances and totals are integers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(try_from = "i64", into = "i64")]
 pub struct Money(i64);
 
@@ -127,6 +129,9 @@ mod tests {
         assert_eq!(ten.checked_mul(3), Some(Money(30_000)));
         assert_eq!(Money(i64::MAX).checked_add(Money(1)), None);
         assert!(serde_json::from_str::<Money>("-5").is_err());
-        assert_eq!(serde_json::from_str::<Money>("5000").ok(), Some(Money(5_000)));
+        assert_eq!(
+            serde_json::from_str::<Money>("5000").ok(),
+            Some(Money(5_000))
+        );
     }
 }

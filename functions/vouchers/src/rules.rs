@@ -22,7 +22,11 @@ pub fn check_spendable(voucher: &Voucher, now: DateTime<Utc>) -> LedgerResult<()
 /// How a total is paid from `balance`: the voucher pays up to its balance and the rest is
 /// cash. Returns `(voucher_paid, cash_due)`. Refused with `InsufficientBalance` when the
 /// voucher would pay nothing (balance 0), or when cash is not allowed and the balance is short.
-pub fn split_payment(balance: Money, total: Money, allow_cash: bool) -> LedgerResult<(Money, Money)> {
+pub fn split_payment(
+    balance: Money,
+    total: Money,
+    allow_cash: bool,
+) -> LedgerResult<(Money, Money)> {
     if balance.is_zero() || (!allow_cash && balance < total) {
         return Err(LedgerError::InsufficientBalance { balance, total });
     }
@@ -43,15 +47,27 @@ mod tests {
 
     #[test]
     fn voucher_pays_up_to_its_balance() {
-        assert_eq!(split_payment(rp(50_000), rp(30_000), true), Ok((rp(30_000), rp(0))));
-        assert_eq!(split_payment(rp(50_000), rp(80_000), true), Ok((rp(50_000), rp(30_000))));
+        assert_eq!(
+            split_payment(rp(50_000), rp(30_000), true),
+            Ok((rp(30_000), rp(0)))
+        );
+        assert_eq!(
+            split_payment(rp(50_000), rp(80_000), true),
+            Ok((rp(50_000), rp(30_000)))
+        );
         assert_eq!(
             split_payment(rp(50_000), rp(80_000), false),
-            Err(LedgerError::InsufficientBalance { balance: rp(50_000), total: rp(80_000) })
+            Err(LedgerError::InsufficientBalance {
+                balance: rp(50_000),
+                total: rp(80_000)
+            })
         );
         assert_eq!(
             split_payment(rp(0), rp(10_000), true),
-            Err(LedgerError::InsufficientBalance { balance: rp(0), total: rp(10_000) })
+            Err(LedgerError::InsufficientBalance {
+                balance: rp(0),
+                total: rp(10_000)
+            })
         );
     }
 }
