@@ -77,6 +77,7 @@ fn every_rule_is_covered_by_some_fixture() {
         "outside the content/ folder",
         "WhatsApp number",
         "no front matter",
+        "duplicate entry with key",
     ] {
         assert!(all.contains(needle), "no fixture covers: {needle}");
     }

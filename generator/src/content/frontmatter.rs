@@ -58,8 +58,39 @@ pub fn parse_yaml(yaml: &str, first_line: usize, path: &Path) -> Result<Value, B
             Some(index) => text[..index].to_owned(),
             None => text,
         };
+        let position =
+            duplicate_key_position(yaml, first_line, position, &detail).unwrap_or(position);
         Box::new(Diagnostic::new(path, position, Problem::Yaml { detail }))
     })
+}
+
+/// serde_yaml reports a duplicate key at the start of its mapping; point at the second
+/// occurrence of the key instead, which is the line to fix.
+fn duplicate_key_position(
+    yaml: &str,
+    first_line: usize,
+    mapping: Position,
+    detail: &str,
+) -> Option<Position> {
+    let key = detail
+        .strip_prefix("duplicate entry with key \"")?
+        .strip_suffix('"')?;
+    let indent = mapping.col.checked_sub(1)?;
+    yaml.lines()
+        .enumerate()
+        .skip(mapping.line.checked_sub(first_line)?)
+        .filter(|(_, line)| {
+            line.len() > indent
+                && line[..indent]
+                    .bytes()
+                    .all(|byte| byte == b' ' || byte == b'-')
+                && key_text(&line[indent..], key).is_some()
+        })
+        .nth(1)
+        .map(|(index, _)| Position {
+            line: index + first_line,
+            col: mapping.col,
+        })
 }
 
 /// One step in a path to a value: a mapping key or a list index.
@@ -548,6 +579,13 @@ mod tests {
         let error = parse_yaml("name: x\nprice: [1,\n", 2, Path::new("p.md")).unwrap_err();
         assert!(error.position.line >= 3, "{error:?}");
         assert!(matches!(error.problem, Problem::Yaml { .. }));
+    }
+
+    #[test]
+    fn duplicate_keys_point_at_the_second_one() {
+        let error =
+            parse_yaml("name: A\nsku: X\nunit: u\nsku: Y\n", 2, Path::new("p.md")).unwrap_err();
+        assert_eq!(error.position, Position { line: 5, col: 1 });
     }
 
     #[test]
