@@ -63,6 +63,7 @@ step "cargo test (unit, integration, end-to-end; SQLite and DynamoDB Local)" car
 step "galeri check on the real catalog" cargo run --quiet --locked -- check
 step "schemathesis against galeri serve (infra/openapi.yaml)" tests/schemathesis/run.sh
 step "cfn-lint on infra/template.yaml" tests/infra/cfn-lint.sh
+step "publish-site script against moto (S3 + CloudFront API)" tests/infra/publish-site.sh
 
 say "Summary"
 echo "Rust tests: $rust_tests_passed passed, $rust_tests_failed failed"
