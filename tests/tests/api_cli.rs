@@ -207,7 +207,7 @@ fn serve_builds_seeds_demo_data_redeems_and_stops_on_ctrl_c() {
     let (status, _) = http(port, "GET", "/no/such/page/", &[], "");
     assert_eq!(status, 404);
 
-    // Ctrl-C, then read what it printed: the demo batch and token are on stdout.
+    // Ctrl-C, as a person stops it.
     let interrupt = |child: &std::process::Child| {
         let sent = Command::new("kill")
             .args(["-INT", &child.id().to_string()])
@@ -215,11 +215,11 @@ fn serve_builds_seeds_demo_data_redeems_and_stops_on_ctrl_c() {
             .unwrap();
         assert!(sent.success());
     };
-    // First redeem with the printed demo data, which is on stdout before the address.
+    // Redeem with the demo code and cashier token it printed on stdout.
     let mut stdout = child.stdout.take().unwrap();
     let mut printed = Vec::new();
     let mut buffer = [0u8; 4096];
-    // stdout is a pipe: read what is there (the seeding finished before the address was shown).
+    // Seeding finished before the address was announced, so the lines are already there.
     let deadline = Instant::now() + Duration::from_secs(5);
     while !String::from_utf8_lossy(&printed).contains("glr_") && Instant::now() < deadline {
         let read = stdout.read(&mut buffer).unwrap();
