@@ -3,7 +3,7 @@
 //!
 //! Use it with the macro, which expands to one test per check so a failure names its check:
 //!
-//! ```ignore
+//! ```text
 //! galeri_tests::conformance_tests!(my_fresh_store());
 //! ```
 //!

@@ -1202,26 +1202,7 @@ fn decide_redemption(
     command: &RedeemCommand,
     current: StoredVoucher,
 ) -> LedgerResult<(StoredVoucher, Redemption)> {
-    rules::check_spendable(&current.voucher, command.now)?;
-    let (voucher_paid, cash_due) =
-        rules::split_payment(current.voucher.balance, command.total, command.allow_cash)?;
-    let balance_after = current
-        .voucher
-        .balance
-        .checked_sub(voucher_paid)
-        .ok_or_else(|| LedgerError::Store("balance underflow".into()))?;
-    let redemption = Redemption {
-        id: command.redemption_id.clone(),
-        code_hint: command.code_hint.clone(),
-        cashier: command.cashier.clone(),
-        created_at: command.now,
-        items: command.items.clone(),
-        total: command.total,
-        voucher_paid,
-        cash_due,
-        balance_after,
-        refund: None,
-    };
+    let redemption = rules::redemption(command, &current.voucher)?;
     Ok((current, redemption))
 }
 

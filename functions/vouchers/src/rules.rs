@@ -1,9 +1,9 @@
 //! Ledger rules that every store applies the same way, inside its atomic write.
 
 use crate::error::{LedgerError, LedgerResult};
-use crate::model::{Voucher, VoucherStatus};
+use crate::model::{Redemption, Voucher, VoucherStatus};
 use crate::money::Money;
-use crate::store::wib_date;
+use crate::store::{wib_date, RedeemCommand};
 use chrono::{DateTime, Utc};
 
 /// Refuses a voucher that cannot be spent at `now`: void, or past its expiry date (WIB).
@@ -35,6 +35,31 @@ pub fn split_payment(
         .checked_sub(voucher_paid)
         .ok_or_else(|| LedgerError::Store("payment split underflow".into()))?;
     Ok((voucher_paid, cash_due))
+}
+
+/// The redemption that `command` makes on `voucher` as the store read it: refused if the
+/// voucher cannot be spent or pay, else priced with the payment split and the balance after.
+/// Each store writes it only if the voucher is still as read.
+pub fn redemption(command: &RedeemCommand, voucher: &Voucher) -> LedgerResult<Redemption> {
+    check_spendable(voucher, command.now)?;
+    let (voucher_paid, cash_due) =
+        split_payment(voucher.balance, command.total, command.allow_cash)?;
+    let balance_after = voucher
+        .balance
+        .checked_sub(voucher_paid)
+        .ok_or_else(|| LedgerError::Store("balance underflow".into()))?;
+    Ok(Redemption {
+        id: command.redemption_id.clone(),
+        code_hint: command.code_hint.clone(),
+        cashier: command.cashier.clone(),
+        created_at: command.now,
+        items: command.items.clone(),
+        total: command.total,
+        voucher_paid,
+        cash_due,
+        balance_after,
+        refund: None,
+    })
 }
 
 #[cfg(test)]

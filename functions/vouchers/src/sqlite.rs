@@ -17,7 +17,7 @@ use crate::model::{
     Voucher, VoucherBooks, VoucherStatus,
 };
 use crate::money::Money;
-use crate::rules::{check_spendable, split_payment};
+use crate::rules;
 use crate::store::{RedeemCommand, RefundCommand, VoucherStore};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{
@@ -563,20 +563,14 @@ fn redeem_in(connection: &mut Connection, command: &RedeemCommand) -> LedgerResu
     }
     let voucher =
         load_voucher(&transaction, command.voucher.as_str())?.ok_or(LedgerError::UnknownCode)?;
-    check_spendable(&voucher, command.now)?;
-    let (voucher_paid, cash_due) =
-        split_payment(voucher.balance, command.total, command.allow_cash)?;
-    let balance_after = voucher
-        .balance
-        .checked_sub(voucher_paid)
-        .ok_or_else(|| LedgerError::Store("balance underflow".into()))?;
+    let redemption = rules::redemption(command, &voucher)?;
     // Conditional on the balance read above: inside BEGIN IMMEDIATE nobody else can write, so
     // this always matches; the condition keeps the rule visible and guards against mistakes.
     let updated = transaction
         .prepare_cached("UPDATE vouchers SET balance = ?1 WHERE code_hash = ?2 AND balance = ?3")
         .and_then(|mut statement| {
             statement.execute(params![
-                balance_after.rupiah(),
+                redemption.balance_after.rupiah(),
                 command.voucher.as_str(),
                 voucher.balance.rupiah()
             ])
@@ -585,18 +579,6 @@ fn redeem_in(connection: &mut Connection, command: &RedeemCommand) -> LedgerResu
     if updated != 1 {
         return Err(LedgerError::Busy);
     }
-    let redemption = Redemption {
-        id: command.redemption_id.clone(),
-        code_hint: command.code_hint.clone(),
-        cashier: command.cashier.clone(),
-        created_at: command.now,
-        items: command.items.clone(),
-        total: command.total,
-        voucher_paid,
-        cash_due,
-        balance_after,
-        refund: None,
-    };
     transaction
         .prepare_cached(
             "INSERT INTO redemptions (id, code_hash, code_hint, cashier, created_at, total, \
@@ -610,9 +592,9 @@ fn redeem_in(connection: &mut Connection, command: &RedeemCommand) -> LedgerResu
                 redemption.cashier,
                 stamp(redemption.created_at),
                 redemption.total.rupiah(),
-                voucher_paid.rupiah(),
-                cash_due.rupiah(),
-                balance_after.rupiah()
+                redemption.voucher_paid.rupiah(),
+                redemption.cash_due.rupiah(),
+                redemption.balance_after.rupiah()
             ])
         })
         .map_err(sql_error)?;
@@ -645,8 +627,8 @@ fn redeem_in(connection: &mut Connection, command: &RedeemCommand) -> LedgerResu
         &LedgerEntry {
             at: command.now,
             kind: EntryKind::Redeemed,
-            amount: voucher_paid,
-            balance_after,
+            amount: redemption.voucher_paid,
+            balance_after: redemption.balance_after,
             reference: redemption.id.clone(),
         },
     )?;
