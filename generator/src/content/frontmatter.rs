@@ -39,6 +39,15 @@ pub fn split(text: &str) -> Result<Split<'_>, Problem> {
     Err(Problem::UnclosedFrontMatter)
 }
 
+/// Splits a content file and parses its front matter. A problem with either stops the file
+/// there: it is the file's only diagnostic.
+pub fn read<'a>(text: &'a str, path: &Path) -> Result<(Split<'a>, Value), Box<Diagnostic>> {
+    let parts =
+        split(text).map_err(|problem| Box::new(Diagnostic::new(path, Position::START, problem)))?;
+    let value = parse_yaml(parts.yaml, parts.yaml_first_line, path)?;
+    Ok((parts, value))
+}
+
 /// Parses YAML text; a parse error becomes a diagnostic at the parser's own line and column.
 pub fn parse_yaml(yaml: &str, first_line: usize, path: &Path) -> Result<Value, Box<Diagnostic>> {
     serde_yaml::from_str::<Value>(yaml).map_err(|error| {

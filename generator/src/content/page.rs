@@ -1,7 +1,7 @@
 //! A free page (`pages/<slug>.md`): how to shop with a voucher, about, location.
 
 use super::diagnostics::{Diagnostic, Position, Problem};
-use super::frontmatter::{parse_yaml, split, Fields, Locator};
+use super::frontmatter::{self, Fields, Locator};
 use serde::Serialize;
 use std::path::Path;
 
@@ -38,17 +38,8 @@ pub const RESERVED: &[&str] = &[
 ];
 
 pub fn parse(text: &str, relative: &Path, slug: &str) -> (Option<Page>, Vec<Diagnostic>) {
-    let parts = match split(text) {
-        Ok(parts) => parts,
-        Err(problem) => {
-            return (
-                None,
-                vec![Diagnostic::new(relative, Position::START, problem)],
-            )
-        }
-    };
-    let value = match parse_yaml(parts.yaml, parts.yaml_first_line, relative) {
-        Ok(value) => value,
+    let (parts, value) = match frontmatter::read(text, relative) {
+        Ok(read) => read,
         Err(diagnostic) => return (None, vec![*diagnostic]),
     };
     let locator = Locator::new(parts.yaml, parts.yaml_first_line);

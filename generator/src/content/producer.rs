@@ -1,7 +1,7 @@
 //! A producer (`producers/<slug>.md`): the UKM/IKM behind the products; body = its story.
 
 use super::diagnostics::{did_you_mean, Diagnostic, Hint, Position, Problem};
-use super::frontmatter::{parse_yaml, split, Fields, Locator};
+use super::frontmatter::{self, Fields, Locator};
 use super::kecamatan;
 use super::permits::{check_nib, normalize_whatsapp};
 use super::{check_image, Image, ImageRoot};
@@ -49,17 +49,8 @@ pub fn parse(
     root: &ImageRoot,
     this_year: i32,
 ) -> (Option<Producer>, Vec<Diagnostic>) {
-    let parts = match split(text) {
-        Ok(parts) => parts,
-        Err(problem) => {
-            return (
-                None,
-                vec![Diagnostic::new(relative, Position::START, problem)],
-            )
-        }
-    };
-    let value = match parse_yaml(parts.yaml, parts.yaml_first_line, relative) {
-        Ok(value) => value,
+    let (parts, value) = match frontmatter::read(text, relative) {
+        Ok(read) => read,
         Err(diagnostic) => return (None, vec![*diagnostic]),
     };
     let locator = Locator::new(parts.yaml, parts.yaml_first_line);

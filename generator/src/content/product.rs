@@ -1,7 +1,7 @@
 //! A product (`products/<producer-slug>/<slug>.md`): what the gallery sells; body = description.
 
 use super::diagnostics::{Diagnostic, Hint, Position, Problem};
-use super::frontmatter::{parse_yaml, split, Fields, Locator};
+use super::frontmatter::{self, Fields, Locator};
 use super::permits::{check_bpom, check_halal, check_pirt};
 use super::{check_image, Image, ImageRoot};
 use chrono::NaiveDate;
@@ -85,17 +85,8 @@ pub fn parse(
     root: &ImageRoot,
     this_year: i32,
 ) -> (Option<Product>, Vec<Diagnostic>) {
-    let parts = match split(text) {
-        Ok(parts) => parts,
-        Err(problem) => {
-            return (
-                None,
-                vec![Diagnostic::new(relative, Position::START, problem)],
-            )
-        }
-    };
-    let value = match parse_yaml(parts.yaml, parts.yaml_first_line, relative) {
-        Ok(value) => value,
+    let (parts, value) = match frontmatter::read(text, relative) {
+        Ok(read) => read,
         Err(diagnostic) => return (None, vec![*diagnostic]),
     };
     let locator = Locator::new(parts.yaml, parts.yaml_first_line);
