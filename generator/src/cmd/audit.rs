@@ -2,7 +2,7 @@
 //! and prints the totals the program is accountable for: issued, spent, refunded, unspent.
 //! Exits non-zero, listing each voucher, when any book does not balance.
 
-use super::vouchers::{open_ledger, runtime};
+use super::{ledger, runtime};
 use crate::cli::StoreArgs;
 use anyhow::Context;
 use galeri_vouchers::format_rupiah;
@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 pub fn run(args: StoreArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
-        let (ledger, spec) = open_ledger(&args, false).await?;
+        let (ledger, spec) = ledger(&args, false).await?;
         let report = ledger.audit().await.with_context(|| format!("auditing {spec}"))?;
         println!("Audit {spec}");
         println!("  voucher          {}", report.vouchers);

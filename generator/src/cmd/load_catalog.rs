@@ -1,7 +1,7 @@
 //! `galeri load-catalog`: loads a build's `catalog.json` into the store as the price list that
 //! redemptions are priced from (replacing the previous list whole).
 
-use super::vouchers::{open_ledger, runtime};
+use super::{ledger, runtime};
 use crate::cli::LoadCatalogArgs;
 use anyhow::Context;
 use galeri_vouchers::model::Catalog;
@@ -17,7 +17,7 @@ pub fn run(args: LoadCatalogArgs) -> anyhow::Result<ExitCode> {
     let catalog: Catalog = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a Galeri catalog.json", args.catalog.display()))?;
     runtime()?.block_on(async {
-        let (ledger, spec) = open_ledger(&args.store, false).await?;
+        let (ledger, spec) = ledger(&args.store, false).await?;
         ledger
             .load_catalog(&catalog)
             .await

@@ -1,4 +1,5 @@
-//! One module per subcommand. Each `run` returns the process exit code.
+//! One module per subcommand. Each `run` returns the process exit code. Below them, what the
+//! commands over the voucher store share: a runtime, the store and the ledger.
 
 pub mod audit;
 pub mod build;
@@ -7,3 +8,42 @@ pub mod load_catalog;
 pub mod serve;
 pub mod tokens;
 pub mod vouchers;
+
+use crate::cli::StoreArgs;
+use anyhow::Context;
+use galeri_vouchers::config::{load_pepper, open_store, StoreSpec};
+use galeri_vouchers::{Ledger, Pepper, VoucherStore};
+use std::sync::Arc;
+
+/// A runtime for one command (the ledger is async; the CLI is not).
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// The store named by `--store` / `GALERI_STORE` (default: the SQLite file), schema prepared.
+pub(crate) async fn store(args: &StoreArgs) -> anyhow::Result<(Arc<dyn VoucherStore>, StoreSpec)> {
+    let spec = StoreSpec::parse_or_default(args.store.as_deref())?;
+    let store = open_store(&spec)
+        .await
+        .with_context(|| format!("opening the voucher store {spec}"))?;
+    Ok((store, spec))
+}
+
+/// The ledger over `--store` / `GALERI_STORE`. With `needs_pepper = false` a throwaway pepper
+/// is used: audit and price-list loading never look a code up, so they must not demand
+/// `GALERI_PEPPER` (e.g. on DynamoDB).
+pub(crate) async fn ledger(
+    args: &StoreArgs,
+    needs_pepper: bool,
+) -> anyhow::Result<(Ledger, StoreSpec)> {
+    let (store, spec) = store(args).await?;
+    let pepper = if needs_pepper {
+        load_pepper(&spec).context("loading the pepper")?
+    } else {
+        Pepper::generate().map_err(|error| anyhow::anyhow!("no randomness: {error}"))?
+    };
+    Ok((Ledger::new(store, pepper), spec))
+}

@@ -11,7 +11,6 @@ use chrono::{Days, Utc};
 use galeri_api::auth::mint_token;
 use galeri_api::logging::MaskingWriter;
 use galeri_api::{app, AppState, Limits};
-use galeri_vouchers::config::{load_pepper, open_store, StoreSpec};
 use galeri_vouchers::model::{Catalog, NewBatch, Role};
 use galeri_vouchers::{Ledger, Money};
 use std::net::SocketAddr;
@@ -29,11 +28,7 @@ const DEMO_DAYS: u64 = 90;
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_tracing();
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?
-        .block_on(serve(args))
+    super::runtime()?.block_on(serve(args))
 }
 
 /// Human-readable logs on stderr, voucher codes masked. `RUST_LOG` overrides the level.
@@ -67,12 +62,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
 
-    let spec = StoreSpec::parse(args.store.store.as_deref().unwrap_or(StoreSpec::DEFAULT))?;
-    let store = open_store(&spec)
-        .await
-        .with_context(|| format!("opening the voucher store {spec}"))?;
-    let pepper = load_pepper(&spec).context("loading the pepper")?;
-    let ledger = Ledger::new(store, pepper);
+    let (ledger, _) = super::ledger(&args.store, true).await?;
     load_catalog(&ledger, &args.out).await?;
     seed_demo(&ledger).await?;
 

@@ -6,20 +6,8 @@ use crate::cli::{StoreArgs, TokenCreateArgs, TokenRevokeArgs};
 use anyhow::Context;
 use chrono::Utc;
 use galeri_api::auth::{mint_token, parse_role};
-use galeri_vouchers::config::{open_store, StoreSpec};
 use galeri_vouchers::model::Role;
-use galeri_vouchers::VoucherStore;
 use std::process::ExitCode;
-use std::sync::Arc;
-
-/// The store named by `--store` / `GALERI_STORE` (default: the SQLite file), schema prepared.
-pub(crate) async fn store(args: &StoreArgs) -> anyhow::Result<Arc<dyn VoucherStore>> {
-    let spec = StoreSpec::parse(args.store.as_deref().unwrap_or(StoreSpec::DEFAULT))?;
-    let store = open_store(&spec)
-        .await
-        .with_context(|| format!("opening the voucher store {spec}"))?;
-    Ok(store)
-}
 
 fn role_name(role: Role) -> &'static str {
     match role {
@@ -27,13 +15,6 @@ fn role_name(role: Role) -> &'static str {
         Role::Supervisor => "supervisor",
         Role::Admin => "admin",
     }
-}
-
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
 }
 
 pub fn create(args: TokenCreateArgs) -> anyhow::Result<ExitCode> {
@@ -47,8 +28,8 @@ pub fn create(args: TokenCreateArgs) -> anyhow::Result<ExitCode> {
     if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
         anyhow::bail!("--name must be 1 to 64 printable characters");
     }
-    runtime()?.block_on(async {
-        let store = store(&args.store).await?;
+    super::runtime()?.block_on(async {
+        let (store, _) = super::store(&args.store).await?;
         let (token, record) = mint_token(role, name, Utc::now())
             .map_err(|error| anyhow::anyhow!("no randomness: {error}"))?;
         store
@@ -67,8 +48,8 @@ pub fn create(args: TokenCreateArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn list(args: StoreArgs) -> anyhow::Result<ExitCode> {
-    runtime()?.block_on(async {
-        let store = store(&args).await?;
+    super::runtime()?.block_on(async {
+        let (store, _) = super::store(&args).await?;
         let tokens = store.tokens().await.context("listing tokens")?;
         if tokens.is_empty() {
             eprintln!(
@@ -97,8 +78,8 @@ pub fn list(args: StoreArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn revoke(args: TokenRevokeArgs) -> anyhow::Result<ExitCode> {
-    runtime()?.block_on(async {
-        let store = store(&args.store).await?;
+    super::runtime()?.block_on(async {
+        let (store, _) = super::store(&args.store).await?;
         let token = store
             .revoke_token(args.id.trim(), Utc::now())
             .await

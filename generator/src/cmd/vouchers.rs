@@ -1,44 +1,16 @@
 //! `galeri vouchers issue`: issues a batch and writes its codes, once, to a new CSV file
 //! (mode 0600). The codes are never printed, logged or shown again; the store keeps only their
-//! keyed hashes. Also the store/ledger helpers the other ledger commands share.
+//! keyed hashes.
 
-use crate::cli::{IssueArgs, StoreArgs};
+use crate::cli::IssueArgs;
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
-use galeri_vouchers::config::{load_pepper, open_store, StoreSpec};
 use galeri_vouchers::model::NewBatch;
-use galeri_vouchers::{Ledger, Money, Pepper};
+use galeri_vouchers::Money;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::ExitCode;
-
-/// A runtime for one command (the ledger is async; the CLI is not).
-pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
-}
-
-/// The ledger over `--store` / `GALERI_STORE` (default: the SQLite file). With
-/// `needs_pepper = false` a throwaway pepper is used: audit and price-list loading never look
-/// a code up, so they must not demand `GALERI_PEPPER` (e.g. on DynamoDB).
-pub(crate) async fn open_ledger(
-    args: &StoreArgs,
-    needs_pepper: bool,
-) -> anyhow::Result<(Ledger, StoreSpec)> {
-    let spec = StoreSpec::parse_or_default(args.store.as_deref())?;
-    let store = open_store(&spec)
-        .await
-        .with_context(|| format!("opening the voucher store {spec}"))?;
-    let pepper = if needs_pepper {
-        load_pepper(&spec).context("loading the pepper")?
-    } else {
-        Pepper::generate().map_err(|error| anyhow::anyhow!("no randomness: {error}"))?
-    };
-    Ok((Ledger::new(store, pepper), spec))
-}
 
 pub fn issue(args: IssueArgs) -> anyhow::Result<ExitCode> {
     let expires_on = NaiveDate::parse_from_str(args.expires.trim(), "%Y-%m-%d")
@@ -74,8 +46,8 @@ pub fn issue(args: IssueArgs) -> anyhow::Result<ExitCode> {
     // The file is created before issuing, so a path we cannot write to never leaves a batch
     // whose codes nobody has.
     let file = create_secret_file(&args.out)?;
-    let result = runtime()?.block_on(async {
-        let (ledger, spec) = open_ledger(&args.store, true).await?;
+    let result = super::runtime()?.block_on(async {
+        let (ledger, spec) = super::ledger(&args.store, true).await?;
         let codes = ledger
             .issue(&batch, Utc::now())
             .await
