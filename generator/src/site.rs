@@ -781,17 +781,7 @@ impl Renderer<'_> {
                     .kecamatan
                     .iter()
                     .map(|group| {
-                        let producers: Vec<Link> = group
-                            .producers
-                            .iter()
-                            .map(|position| {
-                                let producer = &library.producers[*position];
-                                Link {
-                                    title: producer.name.clone(),
-                                    url: producer_url(&producer.slug),
-                                }
-                            })
-                            .collect();
+                        let producers = producer_links(library, &group.producers);
                         serde_json::json!({
                             "title": group.name,
                             "url": kecamatan_url(&group.slug),
@@ -857,17 +847,7 @@ impl Renderer<'_> {
                 let base = kecamatan_url(&group.slug);
                 self.list_page(&mut context, &base, &group.products, *page);
                 let heading = format!("Kecamatan {}", group.name);
-                let producers: Vec<Link> = group
-                    .producers
-                    .iter()
-                    .map(|position| {
-                        let producer = &library.producers[*position];
-                        Link {
-                            title: producer.name.clone(),
-                            url: producer_url(&producer.slug),
-                        }
-                    })
-                    .collect();
+                let producers = producer_links(library, &group.producers);
                 context.insert("heading", &heading);
                 context.insert(
                     "intro",
@@ -930,6 +910,20 @@ impl Renderer<'_> {
 }
 
 /// "Kopi" / "Kopi — halaman 2".
+/// Links to the producers at these positions of the library.
+fn producer_links(library: &Library, positions: &[usize]) -> Vec<Link> {
+    positions
+        .iter()
+        .map(|position| {
+            let producer = &library.producers[*position];
+            Link {
+                title: producer.name.clone(),
+                url: producer_url(&producer.slug),
+            }
+        })
+        .collect()
+}
+
 fn numbered(title: &str, page: usize) -> String {
     if page > 1 {
         format!("{title} — halaman {page}")

@@ -180,24 +180,13 @@ impl SqliteStore {
         &self.inner.path
     }
 
-    /// Runs `work` on the blocking pool with the connection.
+    /// Runs `work` on the blocking pool with the writer connection.
     async fn with<T, F>(&self, work: F) -> LedgerResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> LedgerResult<T> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            // A panic while holding the lock leaves no half-done write: an open transaction
-            // rolls back when dropped. So a poisoned lock is safe to take over.
-            let mut connection = inner
-                .connection
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            work(&mut connection)
-        })
-        .await
-        .map_err(LedgerError::store)?
+        self.on(|inner| &inner.connection, work).await
     }
 
     /// Runs a lookup on the blocking pool with the read-only connection.
@@ -206,11 +195,20 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> LedgerResult<T> + Send + 'static,
     {
+        self.on(|inner| &inner.reader, work).await
+    }
+
+    /// Runs `work` on the blocking pool with the connection `pick` chooses.
+    async fn on<T, F>(&self, pick: fn(&Inner) -> &Mutex<Connection>, work: F) -> LedgerResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> LedgerResult<T> + Send + 'static,
+    {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            // Reads leave nothing half-done, so a poisoned lock is safe to take over.
-            let mut connection = inner
-                .reader
+            // A panic while holding the lock leaves no half-done write: an open transaction
+            // rolls back when dropped. So a poisoned lock is safe to take over.
+            let mut connection = pick(&inner)
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             work(&mut connection)
