@@ -36,6 +36,9 @@ step() {
 cargo_tests() {
   local out="$log_dir/cargo-test.log"
   local status=0
+  # The CLI and serve tests run the real `galeri` binary; `cargo test` alone builds bin
+  # targets only as test harnesses, so build the executables first.
+  cargo build --workspace --bins --locked || return 1
   cargo test --workspace --all-targets --locked 2>&1 | tee "$out" || status=$?
   # Doc tests as well (all-targets skips them).
   cargo test --workspace --doc --locked 2>&1 | tee -a "$out" || status=$?
