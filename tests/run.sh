@@ -69,9 +69,9 @@ step "cfn-lint on infra/template.yaml" tests/infra/cfn-lint.sh
 step "publish-site script against moto (S3 + CloudFront API)" tests/infra/publish-site.sh
 
 say "Summary"
-echo "Rust tests: $rust_tests_passed passed, $rust_tests_failed failed"
 if [ ${#steps_failed[@]} -gt 0 ]; then
   printf 'Failed step: %s\n' "${steps_failed[@]}"
 fi
 echo "steps: $passed passed, $failed failed"
+echo "tests: $rust_tests_passed passed, $rust_tests_failed failed"
 [ "$failed" -eq 0 ]
