@@ -39,9 +39,9 @@ cargo_tests() {
   # The CLI and serve tests run the real `galeri` binary; `cargo test` alone builds bin
   # targets only as test harnesses, so build the executables first.
   cargo build --workspace --bins --locked || return 1
-  cargo test --workspace --all-targets --locked 2>&1 | tee "$out" || status=$?
+  cargo test --workspace --all-targets --locked --no-fail-fast 2>&1 | tee "$out" || status=$?
   # Doc tests as well (all-targets skips them).
-  cargo test --workspace --doc --locked 2>&1 | tee -a "$out" || status=$?
+  cargo test --workspace --doc --locked --no-fail-fast 2>&1 | tee -a "$out" || status=$?
   local ok bad
   ok=$(grep -Eo 'test result: [A-Za-z]+\. [0-9]+ passed' "$out" | awk '{s+=$4} END {print s+0}')
   bad=$(grep -Eo '; [0-9]+ failed' "$out" | awk '{s+=$2} END {print s+0}')
