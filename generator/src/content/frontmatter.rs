@@ -432,6 +432,24 @@ impl<'a> Fields<'a> {
             .push(Diagnostic::new(&self.path, position, problem).with_hint(hint));
     }
 
+    /// Checks the slug the file name gives: well formed, and not one of `reserved` (names the
+    /// site itself uses at that place in its URLs).
+    pub fn check_file_slug(&mut self, slug: &str, reserved: &[&str]) {
+        if !super::is_slug(slug) {
+            self.report(
+                Position::START,
+                Problem::BadSlug { slug: slug.into() },
+                None,
+            );
+        } else if reserved.contains(&slug) {
+            self.report(
+                Position::START,
+                Problem::ReservedSlug { slug: slug.into() },
+                None,
+            );
+        }
+    }
+
     /// The raw value, if present and not null.
     pub fn raw(&self, key: &str) -> Option<&Value> {
         self.mapping.get(key).filter(|value| !value.is_null())

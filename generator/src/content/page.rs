@@ -1,6 +1,6 @@
 //! A free page (`pages/<slug>.md`): how to shop with a voucher, about, location.
 
-use super::diagnostics::{Diagnostic, Position, Problem};
+use super::diagnostics::Diagnostic;
 use super::frontmatter::{self, Fields, Locator};
 use serde::Serialize;
 use std::path::Path;
@@ -48,19 +48,7 @@ pub fn parse(text: &str, relative: &Path, slug: &str) -> (Option<Page>, Vec<Diag
     let description = fields.text("description", false);
     let weight = fields.integer("weight", false).unwrap_or(0);
     let menu = fields.boolean("menu", false).unwrap_or(true);
-    if !super::is_slug(slug) {
-        fields.report(
-            Position::START,
-            Problem::BadSlug { slug: slug.into() },
-            None,
-        );
-    } else if RESERVED.contains(&slug) {
-        fields.report(
-            Position::START,
-            Problem::ReservedSlug { slug: slug.into() },
-            None,
-        );
-    }
+    fields.check_file_slug(slug, RESERVED);
     let diagnostics = fields.finish();
     if !diagnostics.is_empty() {
         return (None, diagnostics);

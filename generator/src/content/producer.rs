@@ -1,6 +1,6 @@
 //! A producer (`producers/<slug>.md`): the UKM/IKM behind the products; body = its story.
 
-use super::diagnostics::{did_you_mean, Diagnostic, Hint, Position, Problem};
+use super::diagnostics::{did_you_mean, Diagnostic, Hint, Problem};
 use super::frontmatter::{self, Fields, Locator};
 use super::kecamatan;
 use super::permits::{check_nib, normalize_whatsapp};
@@ -108,20 +108,8 @@ pub fn parse(
             None
         }
     });
-    if !super::is_slug(slug) {
-        fields.report(
-            Position::START,
-            Problem::BadSlug { slug: slug.into() },
-            None,
-        );
-    } else if slug == "halaman" {
-        // `/produk/halaman/<n>/` is the all-products pagination.
-        fields.report(
-            Position::START,
-            Problem::ReservedSlug { slug: slug.into() },
-            None,
-        );
-    }
+    // `/produk/halaman/<n>/` is the all-products pagination.
+    fields.check_file_slug(slug, &["halaman"]);
     let diagnostics = fields.finish();
     if !diagnostics.is_empty() {
         return (None, diagnostics);

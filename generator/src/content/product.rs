@@ -162,13 +162,7 @@ pub fn parse(
             fields.value_position("category")
         },
     };
-    if !super::is_slug(slug) {
-        fields.report(
-            Position::START,
-            Problem::BadSlug { slug: slug.into() },
-            None,
-        );
-    }
+    fields.check_file_slug(slug, &[]);
     let diagnostics = fields.finish();
     if !diagnostics.is_empty() {
         return (None, diagnostics);
