@@ -1,5 +1,5 @@
 //! The store conformance suite: one set of checks, run against every `VoucherStore`
-//! (SQLite in `tests/tests/ledger_sqlite.rs`, DynamoDB Local in `tests/tests/ledger_dynamodb.rs`).
+//! (SQLite in `tests/tests/it/ledger_sqlite.rs`, DynamoDB Local in `tests/tests/it/ledger_dynamodb.rs`).
 //!
 //! Use it with the macro, which expands to one test per check so a failure names its check:
 //!

@@ -3,7 +3,7 @@
 //! `rules.rs`, once, for every store.
 //!
 //! Both implementations (`sqlite.rs`, `dynamodb.rs`) pass the same conformance suite
-//! (`tests/src/conformance.rs`, run by `tests/tests/ledger_sqlite.rs` and `ledger_dynamodb.rs`).
+//! (`tests/src/conformance.rs`, run by `tests/tests/it/ledger_sqlite.rs` and `ledger_dynamodb.rs`).
 
 use crate::code::CodeHash;
 use crate::error::LedgerResult;

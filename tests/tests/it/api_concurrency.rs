@@ -4,9 +4,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // In tests a failed expectation is the failure.
 
-mod api_support;
 
-use api_support::{Harness, StoreKind, FACE_VALUE};
+use crate::api_support::{Harness, StoreKind, FACE_VALUE};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

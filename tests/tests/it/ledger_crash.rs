@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 const WRITER_VARIABLE: &str = "GALERI_CRASH_WRITER";
-const TEST_NAME: &str = "acknowledged_redemptions_survive_sigkill";
+const TEST_NAME: &str = "ledger_crash::acknowledged_redemptions_survive_sigkill";
 
 #[test]
 fn acknowledged_redemptions_survive_sigkill() -> Result<()> {

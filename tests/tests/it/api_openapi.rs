@@ -5,9 +5,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // In tests a failed expectation is the failure.
 
-mod api_support;
 
-use api_support::{Harness, StoreKind};
+use crate::api_support::{Harness, StoreKind};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use galeri_api::problem::ApiError;

@@ -5,9 +5,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // In tests a failed expectation is the failure.
 
-mod api_support;
 
-use api_support::{request, stranger_code, Harness, StoreKind, FACE_VALUE};
+use crate::api_support::{request, stranger_code, Harness, StoreKind, FACE_VALUE};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use chrono::Duration;
@@ -318,7 +317,7 @@ async fn auth_matrix(kind: StoreKind) {
     let bad = format!("glr_{}", "a".repeat(32));
     for (method, path, body, least) in &routes {
         let send = async |token: Option<String>| {
-            let key = format!("auth-{}", api_support::random_hex());
+            let key = format!("auth-{}", crate::api_support::random_hex());
             harness
                 .call(
                     method.clone(),
@@ -556,7 +555,7 @@ async fn expired_and_void_vouchers(kind: StoreKind) {
     );
 
     // Move the clock past the expiry date (WIB).
-    let days = (api_support::expires_on() - harness.now().date_naive()).num_days() + 2;
+    let days = (crate::api_support::expires_on() - harness.now().date_naive()).num_days() + 2;
     harness.advance(Duration::days(days));
     let code = harness.codes[0].expose();
     let reply = harness.redeem("expired", one_coffee(&code)).await;

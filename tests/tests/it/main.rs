@@ -1,0 +1,17 @@
+//! Galeri's end-to-end suites in one test binary (as mdBook keeps them): each module is one
+//! feature, over fixture folders, real SQLite files and DynamoDB Local. One binary links the
+//! AWS SDK once instead of once per suite.
+
+mod api_support;
+
+mod api_cli;
+mod api_concurrency;
+mod api_http;
+mod api_openapi;
+mod infra_template;
+mod ledger_crash;
+mod ledger_dynamodb;
+mod ledger_sqlite;
+mod site_build;
+mod site_check;
+mod site_links;
