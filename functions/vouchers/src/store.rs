@@ -2,7 +2,7 @@
 //! store's atomicity (pricing, payment split, settlement arithmetic) live in `ledger.rs` and
 //! `rules.rs`, once, for every store.
 //!
-//! Both implementations (`sqlite.rs`, `dynamodb.rs`) pass the same conformance suite
+//! Both implementations (`sqlite/`, `dynamodb/`) pass the same conformance suite
 //! (`tests/src/conformance.rs`, run by `tests/tests/it/ledger_sqlite.rs` and `ledger_dynamodb.rs`).
 
 use crate::code::CodeHash;

@@ -11,8 +11,8 @@
 //!    as `Cashier` reach the token lookup); the calls `ledger.X(` and `store().X(` found on the
 //!    way are the ledger operations and store methods used.
 //! 3. Ledger operations are followed in `functions/vouchers/src/ledger.rs` to `self.store.X(`.
-//! 4. Store methods are followed in `functions/vouchers/src/dynamodb.rs` through `self.X(`
-//!    helpers down to SDK calls (`.get_item()`, `.query()`, …) and transaction parts
+//! 4. Store methods are followed in `functions/vouchers/src/dynamodb/` through `self.X(` and
+//!    `store.X(` helpers down to SDK calls (`.get_item()`, `.query()`, …) and transaction parts
 //!    (`TransactWriteItem::builder().put(` …), which name the IAM actions. A query on the index
 //!    needs the index's ARN, so `query_all(true, …)` is told apart from `query_all(false, …)`.
 //!
@@ -33,6 +33,28 @@ fn root() -> PathBuf {
         .parent()
         .expect("tests/ has a parent")
         .to_path_buf()
+}
+
+/// The DynamoDB store's source files (`functions/vouchers/src/dynamodb/*.rs`), sorted.
+fn store_files() -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(root().join("functions/vouchers/src/dynamodb"))
+        .expect("functions/vouchers/src/dynamodb")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "rs"))
+        .map(|path| {
+            path.strip_prefix(root())
+                .expect("inside the workspace")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// The DynamoDB store's whole source, its files one after another.
+fn store_source() -> String {
+    store_files().iter().map(|file| read(file)).collect()
 }
 
 fn read(relative: &str) -> String {
@@ -495,8 +517,10 @@ impl Source {
                             let after = &body[offset + word.len()..];
                             let before = &body[..offset];
                             let is_call = after.starts_with('(') || after.starts_with("::<");
-                            let on_self_or_free =
-                                before.ends_with("self.") || !before.ends_with('.');
+                            // `store.` is the store's own free functions' name for it.
+                            let on_self_or_free = before.ends_with("self.")
+                                || before.ends_with("store.")
+                                || !before.ends_with('.');
                             if is_call && on_self_or_free && self.bodies.contains_key(word) {
                                 pending.push(word.to_string());
                             }
@@ -551,14 +575,14 @@ fn calls_after(code: &str, prefix: &str) -> BTreeSet<String> {
     names
 }
 
-/// The string value of a `const NAME: &str = "…";` in dynamodb.rs (read from the raw source,
-/// since `code_only` empties strings).
+/// The string value of a `const NAME: &str = "…";` in the DynamoDB store (read from the raw
+/// source, since `code_only` empties strings).
 fn store_constant(name: &str) -> String {
-    let source = read("functions/vouchers/src/dynamodb.rs");
+    let source = store_source();
     let needle = format!("const {name}: &str = \"");
     let start = source
         .find(&needle)
-        .unwrap_or_else(|| panic!("dynamodb.rs defines no {name}"))
+        .unwrap_or_else(|| panic!("the DynamoDB store defines no {name}"))
         + needle.len();
     let end = start + source[start..].find('"').expect("closing quote");
     source[start..end].to_string()
@@ -605,8 +629,11 @@ fn dynamodb_actions(store: &Source, methods: &BTreeSet<String>) -> BTreeSet<(Str
         }
         // Queries go through `query_all(index, …)`; a direct `.query()` elsewhere would be
         // unaccounted for, so the helper is required to be the only place that builds one.
-        for (offset, _) in body.match_indices("self.query_all(") {
-            let argument = body[offset + "self.query_all(".len()..].trim_start();
+        for (offset, matched) in body
+            .match_indices("self.query_all(")
+            .chain(body.match_indices("store.query_all("))
+        {
+            let argument = body[offset + matched.len()..].trim_start();
             let kind = if argument.starts_with("true") {
                 "index"
             } else if argument.starts_with("false") {
@@ -655,7 +682,9 @@ impl CodeModel {
         CodeModel {
             api: Source::parse(&api_files),
             ledger: Source::parse(&["functions/vouchers/src/ledger.rs"]),
-            store: Source::parse(&["functions/vouchers/src/dynamodb.rs"]),
+            store: Source::parse(
+                &store_files().iter().map(String::as_str).collect::<Vec<_>>(),
+            ),
             store_methods,
         }
     }
@@ -976,7 +1005,7 @@ fn only_redeem_and_refund_write_money_records() {
     // The attributes the failure counter writes: the key, plus what count_failure names.
     let code = CodeModel::load();
     let counter_body = code.store.bodies["count_failure"].join("\n");
-    let raw = read("functions/vouchers/src/dynamodb.rs");
+    let raw = store_source();
     let raw_start = raw.find("async fn count_failure").expect("count_failure");
     let raw_body = &raw[raw_start..raw_start + raw[raw_start..].find("\n    }\n").expect("end")];
     let mut counter_attributes: BTreeSet<String> =
