@@ -54,7 +54,8 @@ macro_rules! conformance_tests {
             history_is_in_order,
             issue_validates_and_refuses_duplicate_batches,
             tokens_are_stored_listed_and_revoked,
-            failure_counter_counts_per_subject_and_window,
+            lookup_slots_are_reserved_per_subject_and_window,
+            a_replay_is_read_without_touching_the_voucher,
             price_list_is_replaced_whole,
         );
 
@@ -314,6 +315,36 @@ pub async fn replay_returns_the_first_result_and_debits_once(
     ensure!(
         ledger.balance(&code).await?.balance == Money::ZERO,
         "concurrent replays debited twice"
+    );
+    assert_audit_clean(&ledger).await
+}
+
+/// `Ledger::replay` reads the stored answer of an identical request and nothing else: the
+/// receipt for a retried sale, `None` for a new key, a conflict for another body.
+pub async fn a_replay_is_read_without_touching_the_voucher(subject: StoreUnderTest) -> Result<()> {
+    let ledger = ledger(&subject).await?;
+    let code = voucher(&ledger, 50_000).await?;
+    let now = at("2026-12-02T03:00:00Z")?;
+    let sale = request(&code, &[("KOPI-250", 1)], true);
+    ensure!(
+        ledger.replay(&sale, now).await?.is_none(),
+        "a new key has no replay"
+    );
+    let first = ledger.redeem(&sale, now).await?;
+    let replay = ledger.replay(&sale, now + Duration::minutes(1)).await?;
+    ensure!(replay.as_ref() == Some(&first), "replay {replay:?}");
+    let mut other = sale.clone();
+    other.items = lines(&[("KOPI-250", 2)]);
+    ensure!(
+        matches!(
+            ledger.replay(&other, now).await,
+            Err(LedgerError::IdempotencyConflict)
+        ),
+        "another body under the key must conflict"
+    );
+    ensure!(
+        ledger.balance(&code).await?.balance == rp(40_000),
+        "a replay moved the balance"
     );
     assert_audit_clean(&ledger).await
 }
@@ -921,32 +952,56 @@ pub async fn tokens_are_stored_listed_and_revoked(subject: StoreUnderTest) -> Re
     Ok(())
 }
 
-/// Failed lookups are counted per subject and per window.
-pub async fn failure_counter_counts_per_subject_and_window(subject: StoreUnderTest) -> Result<()> {
+/// Lookup slots are reserved per subject and per window up to the limit, atomically; a
+/// released slot can be taken again; a release never goes below zero.
+pub async fn lookup_slots_are_reserved_per_subject_and_window(
+    subject: StoreUnderTest,
+) -> Result<()> {
     let store = &subject.store;
     let window = at("2026-12-01T01:00:00Z")?;
     let next = window + Duration::minutes(15);
-    ensure!(store.failures("ip:10.0.0.1", window).await? == 0);
-    for expected in 1..=3 {
-        ensure!(store.count_failure("ip:10.0.0.1", window).await? == expected);
+    for attempt in 1..=3 {
+        ensure!(
+            store.reserve_lookup("ip:10.0.0.1", window, 3).await?,
+            "slot {attempt} of 3 refused"
+        );
     }
-    ensure!(store.count_failure("token:T1", window).await? == 1);
-    ensure!(store.count_failure("ip:10.0.0.1", next).await? == 1);
-    ensure!(store.failures("ip:10.0.0.1", window).await? == 3);
-    ensure!(store.failures("ip:10.0.0.1", next).await? == 1);
-    ensure!(store.failures("token:T1", window).await? == 1);
-    // Concurrent failures are all counted.
+    ensure!(
+        !store.reserve_lookup("ip:10.0.0.1", window, 3).await?,
+        "a fourth slot was reserved under a limit of 3"
+    );
+    // Other subjects and other windows are counted apart.
+    ensure!(store.reserve_lookup("token:T1", window, 3).await?);
+    ensure!(store.reserve_lookup("ip:10.0.0.1", next, 3).await?);
+    // A released slot (a lookup that succeeded) can be taken again, once.
+    store.release_lookup("ip:10.0.0.1", window).await?;
+    ensure!(store.reserve_lookup("ip:10.0.0.1", window, 3).await?);
+    ensure!(!store.reserve_lookup("ip:10.0.0.1", window, 3).await?);
+    // Releasing more than was taken, or what was never taken, does not make room.
+    for _ in 0..3 {
+        store.release_lookup("token:T9", window).await?;
+    }
+    ensure!(!store.reserve_lookup("token:T9", window, 0).await?);
+    ensure!(store.reserve_lookup("token:T9", window, 1).await?);
+    ensure!(!store.reserve_lookup("token:T9", window, 1).await?);
+    // 60 concurrent reservations under a limit of 20: exactly 20 get a slot.
     let mut tasks = Vec::new();
-    for _ in 0..20 {
+    for _ in 0..60 {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
-            store.count_failure("ip:10.0.0.2", window).await
+            store.reserve_lookup("ip:10.0.0.2", window, 20).await
         }));
     }
+    let mut reserved = 0;
     for task in tasks {
-        task.await??;
+        if task.await?? {
+            reserved += 1;
+        }
     }
-    ensure!(store.failures("ip:10.0.0.2", window).await? == 20);
+    ensure!(
+        reserved == 20,
+        "{reserved} of 60 reserved under a limit of 20"
+    );
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use crate::auth::Staff;
 use crate::extract::{ClientAddress, IdempotencyKey, JsonBody, PathParameter};
-use crate::lookup::LookupGuard;
+use crate::lookup::{is_failed_lookup, LookupGuard};
 use crate::problem::{ApiError, FieldError};
 use crate::AppState;
 use axum::extract::rejection::QueryRejection;
@@ -135,8 +135,8 @@ fn parse_code(text: &str) -> Result<VoucherCode, ApiError> {
     })
 }
 
-/// Runs a code lookup under the anti-enumeration guard: refused while locked out; a failure
-/// caused by a wrong code is counted.
+/// Runs a code lookup under the anti-enumeration guard: a slot is reserved first (429 while
+/// locked out); a failure caused by a wrong code keeps it, anything else gives it back.
 async fn guarded<T>(
     state: &AppState,
     guard: &LookupGuard,
@@ -144,15 +144,16 @@ async fn guarded<T>(
     code: &str,
     lookup: impl AsyncFnOnce(VoucherCode) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
-    guard.check(state, now).await?;
+    guard.reserve(state, now).await?;
     let result = match parse_code(code) {
         Ok(code) => lookup(code).await,
         Err(error) => Err(error),
     };
-    match result {
-        Ok(value) => Ok(value),
-        Err(error) => Err(guard.record(state, now, error).await),
+    match &result {
+        Err(error) if is_failed_lookup(error) => {}
+        _ => guard.release(state, now).await,
     }
+    result
 }
 
 /// `GET /v1/health`: liveness.
@@ -241,17 +242,34 @@ pub async fn redeem(
             qty: item.qty,
         })
         .collect();
-    let redemption = guarded(&state, &guard, now, &body.code, async |code| {
-        let request = RedeemRequest {
-            idempotency_key: key,
-            cashier: staff.label(),
-            code,
-            items,
-            allow_cash: body.allow_cash,
-        };
-        Ok(state.ledger.redeem(&request, now).await?)
+    let cashier = staff.label();
+    let make_request = |code: VoucherCode| RedeemRequest {
+        idempotency_key: key.clone(),
+        cashier: cashier.clone(),
+        code,
+        items: items.clone(),
+        allow_cash: body.allow_cash,
+    };
+    let outcome = guarded(&state, &guard, now, &body.code, async |code| {
+        Ok(state.ledger.redeem(&make_request(code), now).await?)
     })
-    .await?;
+    .await;
+    let redemption = match outcome {
+        Ok(redemption) => redemption,
+        // Locked out, but a retry of a sale that went through still gets its receipt: the
+        // stored answer is read without touching the voucher, and nothing else is revealed.
+        Err(locked @ ApiError::TooManyLookups { .. }) => {
+            let replay = match parse_code(&body.code) {
+                Ok(code) => state.ledger.replay(&make_request(code), now).await,
+                Err(_) => Ok(None),
+            };
+            match replay {
+                Ok(Some(redemption)) => redemption,
+                _ => return Err(locked),
+            }
+        }
+        Err(error) => return Err(error),
+    };
     tracing::info!(
         redemption = %redemption.id,
         hint = %redemption.code_hint,

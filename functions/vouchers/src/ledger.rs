@@ -176,17 +176,7 @@ impl Ledger {
         let total = Money::checked_sum(items.iter().map(|item| item.total))
             .ok_or_else(|| LedgerError::Invalid("total too large".into()))?;
 
-        let voucher = request.code.hash(&self.pepper);
-        let request_hash = fingerprint(&RedeemFingerprint {
-            operation: "redeem",
-            voucher: voucher.as_str(),
-            cashier: &request.cashier,
-            items: lines
-                .iter()
-                .map(|line| (line.sku.as_str(), line.qty))
-                .collect(),
-            allow_cash: request.allow_cash,
-        })?;
+        let (voucher, request_hash) = self.redeem_fingerprint(request, &lines)?;
         let command = RedeemCommand {
             idempotency_key: request.idempotency_key.clone(),
             request_hash,
@@ -200,6 +190,43 @@ impl Ledger {
             now,
         };
         self.store.redeem(&command).await
+    }
+
+    /// The stored answer of an earlier, identical redemption request (same key, same body, same
+    /// staff member), without pricing or touching the voucher: `None` if the key is new,
+    /// `IdempotencyConflict` if it was used for another request. The API asks this of a caller
+    /// it has locked out, so that a till retrying a sale that went through gets its receipt.
+    pub async fn replay(
+        &self,
+        request: &RedeemRequest,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Option<Redemption>> {
+        check_text("idempotency key", &request.idempotency_key)?;
+        let lines = merge_lines(&request.items)?;
+        let (_, request_hash) = self.redeem_fingerprint(request, &lines)?;
+        self.store
+            .redemption_replay(&request.idempotency_key, &request_hash, now)
+            .await
+    }
+
+    /// The voucher's hash and the request's idempotency fingerprint.
+    fn redeem_fingerprint(
+        &self,
+        request: &RedeemRequest,
+        lines: &[LineRequest],
+    ) -> LedgerResult<(crate::code::CodeHash, String)> {
+        let voucher = request.code.hash(&self.pepper);
+        let request_hash = fingerprint(&RedeemFingerprint {
+            operation: "redeem",
+            voucher: voucher.as_str(),
+            cashier: &request.cashier,
+            items: lines
+                .iter()
+                .map(|line| (line.sku.as_str(), line.qty))
+                .collect(),
+            allow_cash: request.allow_cash,
+        })?;
+        Ok((voucher, request_hash))
     }
 
     /// One redemption; `UnknownRedemption` if none.

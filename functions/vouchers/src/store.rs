@@ -83,6 +83,16 @@ pub trait VoucherStore: Send + Sync {
 
     async fn redemption(&self, id: &str) -> LedgerResult<Option<Redemption>>;
 
+    /// Reads only: the stored answer of an earlier redemption under `idempotency_key` (as
+    /// `RedeemCommand` carries it), if it is live. `Some` when its request hash is
+    /// `request_hash`, `IdempotencyConflict` when it is another, `None` when the key is new.
+    async fn redemption_replay(
+        &self,
+        idempotency_key: &str,
+        request_hash: &str,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Option<Redemption>>;
+
     /// Reverses a redemption once: its `voucher_paid` goes back on the voucher. Idempotent on
     /// the key like `redeem`; a second refund under another key is `AlreadyRefunded`.
     async fn refund(&self, command: &RefundCommand) -> LedgerResult<Refund>;
@@ -108,12 +118,20 @@ pub trait VoucherStore: Send + Sync {
     /// Marks a token revoked; `UnknownToken` if there is no token with this id.
     async fn revoke_token(&self, id: &str, now: DateTime<Utc>) -> LedgerResult<StaffToken>;
 
-    /// Counts one failed code lookup for `subject` (e.g. `token:<id>` or `ip:<addr>`) in the
-    /// fixed window starting at `window_start`, and returns the count in that window.
-    async fn count_failure(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<u32>;
+    /// Reserves one lookup slot for `subject` (e.g. `token:<id>` or `ip:<addr>`) in the fixed
+    /// window starting at `window_start`: one atomic conditional increment. `true` when the
+    /// slot was reserved (the count was below `limit`), `false` when the subject is locked out.
+    /// A slot stays taken (a failed lookup) unless `release_lookup` gives it back.
+    async fn reserve_lookup(
+        &self,
+        subject: &str,
+        window_start: DateTime<Utc>,
+        limit: u32,
+    ) -> LedgerResult<bool>;
 
-    /// Failed lookups for `subject` in the window starting at `window_start`.
-    async fn failures(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<u32>;
+    /// Gives back a slot reserved in that window, after a lookup that succeeded. Never takes
+    /// the count below zero.
+    async fn release_lookup(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<()>;
 }
 
 /// The WIB (UTC+7) calendar date of an instant: expiry and reporting periods are in WIB.

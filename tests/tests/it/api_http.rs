@@ -5,7 +5,6 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // In tests a failed expectation is the failure.
 
-
 use crate::api_support::{request, stranger_code, Harness, StoreKind, FACE_VALUE};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
@@ -40,6 +39,8 @@ on_both_stores!(
     balance_refuses_bad_and_unknown_codes,
     failed_lookups_lock_out_an_address,
     failed_lookups_lock_out_a_token,
+    anonymous_failures_never_stop_a_till,
+    a_locked_out_till_still_gets_its_receipt,
     malformed_bodies_are_problems,
     auth_matrix,
     redemption_and_its_receipt,
@@ -200,6 +201,81 @@ async fn failed_lookups_lock_out_a_token(kind: StoreKind) {
     // Nothing was redeemed.
     let balance = harness.balance(&harness.codes[0].expose()).await;
     assert_eq!(balance.body["balance"], FACE_VALUE);
+}
+
+/// Guest Wi-Fi and the tills share one public address: anonymous guesses lock out the address
+/// for anonymous lookups only; a signed-in cashier is limited by their own token alone.
+async fn anonymous_failures_never_stop_a_till(kind: StoreKind) {
+    let mut harness = Harness::new(kind, 1).await;
+    harness.state.limits.failed_lookups_per_address = 20;
+    harness.router = galeri_api::app(harness.state.clone());
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        statuses.push(harness.balance(&stranger_code()).await.status);
+    }
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|status| **status == StatusCode::TOO_MANY_REQUESTS)
+            .count(),
+        5,
+        "{statuses:?}"
+    );
+    // Same address (the harness's), valid code, signed-in cashier: the sale goes through.
+    let reply = harness
+        .redeem(
+            "till-after-guests-0001",
+            one_coffee(&harness.codes[0].expose()),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+    // The address itself stays locked out for anonymous lookups.
+    let anonymous = harness.balance(&harness.codes[0].expose()).await;
+    assert_eq!(anonymous.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// A till that retries a sale that went through gets its receipt even after its token was
+/// locked out by wrong codes; a new sale from it is still refused.
+async fn a_locked_out_till_still_gets_its_receipt(kind: StoreKind) {
+    let mut harness = Harness::new(kind, 2).await;
+    harness.state.limits.failed_lookups_per_token = 2;
+    harness.router = galeri_api::app(harness.state.clone());
+    let code = harness.codes[0].expose();
+    let first = harness
+        .redeem("sale-before-lockout-1", one_coffee(&code))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    for attempt in 0..2 {
+        let wrong = harness
+            .redeem(
+                &format!("wrong-code-attempt-{attempt}"),
+                one_coffee(&stranger_code()),
+            )
+            .await;
+        assert_eq!(wrong.problem(), "unknown-code");
+    }
+    let locked = harness
+        .redeem(
+            "new-sale-while-locked",
+            one_coffee(&harness.codes[1].expose()),
+        )
+        .await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    harness.advance(Duration::seconds(5));
+    let retry = harness
+        .redeem("sale-before-lockout-1", one_coffee(&code))
+        .await;
+    assert_eq!(retry.status, StatusCode::CREATED, "{retry:?}");
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    assert_eq!(retry.body, first.body);
+    // Another body under that key while locked out learns nothing.
+    let other = json!({ "code": code, "items": [{ "sku": "KERIPIK-10", "qty": 1 }] });
+    let probing = harness.redeem("sale-before-lockout-1", other).await;
+    assert_eq!(probing.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        harness.balance(&code).await.body["balance"],
+        FACE_VALUE - 35_000
+    );
 }
 
 async fn malformed_bodies_are_problems(kind: StoreKind) {

@@ -682,9 +682,7 @@ impl CodeModel {
         CodeModel {
             api: Source::parse(&api_files),
             ledger: Source::parse(&["functions/vouchers/src/ledger.rs"]),
-            store: Source::parse(
-                &store_files().iter().map(String::as_str).collect::<Vec<_>>(),
-            ),
+            store: Source::parse(&store_files().iter().map(String::as_str).collect::<Vec<_>>()),
             store_methods,
         }
     }
@@ -1002,12 +1000,12 @@ fn each_function_is_granted_exactly_the_dynamodb_actions_its_code_calls() {
 fn only_redeem_and_refund_write_money_records() {
     let template = template();
     let functions = functions_by_binary(&template);
-    // The attributes the failure counter writes: the key, plus what count_failure names.
+    // The attributes the failure counter writes: the key, plus what reserve_lookup names.
     let code = CodeModel::load();
-    let counter_body = code.store.bodies["count_failure"].join("\n");
+    let counter_body = code.store.bodies["reserve_lookup"].join("\n");
     let raw = store_source();
-    let raw_start = raw.find("async fn count_failure").expect("count_failure");
-    let raw_body = &raw[raw_start..raw_start + raw[raw_start..].find("\n    }\n").expect("end")];
+    let raw_start = raw.find("async fn reserve_lookup").expect("reserve_lookup");
+    let raw_body = &raw[raw_start..raw_start + raw[raw_start..].find("\n}\n").expect("end")];
     let mut counter_attributes: BTreeSet<String> =
         [store_constant("PARTITION_KEY"), store_constant("SORT_KEY")].into();
     for (offset, _) in raw_body.match_indices(".expression_attribute_names(") {

@@ -132,11 +132,6 @@ pub(super) fn token_from(item: &Item) -> LedgerResult<StaffToken> {
     })
 }
 
-pub(super) fn failure_count(item: &Item) -> LedgerResult<u32> {
-    let count = integer(item, "failures")?;
-    u32::try_from(count).map_err(|_| LedgerError::Store(format!("failure count {count}")))
-}
-
 pub(super) fn status_text(status: VoucherStatus) -> &'static str {
     match status {
         VoucherStatus::Active => "active",

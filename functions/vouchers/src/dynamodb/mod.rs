@@ -141,6 +141,16 @@ impl VoucherStore for DynamoStore {
         redeem::redemption(self, id).await
     }
 
+    async fn redemption_replay(
+        &self,
+        idempotency_key: &str,
+        request_hash: &str,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Option<Redemption>> {
+        let partition = keys::idempotency_partition("redeem", idempotency_key);
+        self.stored_response(&partition, request_hash, now).await
+    }
+
     async fn refund(&self, command: &RefundCommand) -> LedgerResult<Refund> {
         refund::refund(self, command).await
     }
@@ -177,11 +187,16 @@ impl VoucherStore for DynamoStore {
         tokens::revoke_token(self, id, now).await
     }
 
-    async fn count_failure(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<u32> {
-        lookups::count_failure(self, subject, window_start).await
+    async fn reserve_lookup(
+        &self,
+        subject: &str,
+        window_start: DateTime<Utc>,
+        limit: u32,
+    ) -> LedgerResult<bool> {
+        lookups::reserve_lookup(self, subject, window_start, limit).await
     }
 
-    async fn failures(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<u32> {
-        lookups::failures(self, subject, window_start).await
+    async fn release_lookup(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<()> {
+        lookups::release_lookup(self, subject, window_start).await
     }
 }

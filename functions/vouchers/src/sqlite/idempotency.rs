@@ -4,12 +4,12 @@
 use super::rows::sql_error;
 use crate::error::{LedgerError, LedgerResult};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// The stored answer for an idempotency key: `None` if the key is new, the response JSON if
 /// it was used with the same request, `IdempotencyConflict` if with another.
 pub(super) fn stored_response(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     key: &str,
     request_hash: &str,
 ) -> LedgerResult<Option<String>> {

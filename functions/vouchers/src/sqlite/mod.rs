@@ -213,6 +213,24 @@ impl VoucherStore for SqliteStore {
             .await
     }
 
+    async fn redemption_replay(
+        &self,
+        idempotency_key: &str,
+        request_hash: &str,
+        _now: DateTime<Utc>,
+    ) -> LedgerResult<Option<Redemption>> {
+        let (key, hash) = (idempotency_key.to_string(), request_hash.to_string());
+        self.read(
+            move |connection| match idempotency::stored_response(connection, &key, &hash)? {
+                Some(response) => serde_json::from_str(&response)
+                    .map(Some)
+                    .map_err(LedgerError::store),
+                None => Ok(None),
+            },
+        )
+        .await
+    }
+
     async fn refund(&self, command: &RefundCommand) -> LedgerResult<Refund> {
         let command = command.clone();
         self.with(move |connection| refund::refund_in(connection, &command))
@@ -260,15 +278,22 @@ impl VoucherStore for SqliteStore {
             .await
     }
 
-    async fn count_failure(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<u32> {
+    async fn reserve_lookup(
+        &self,
+        subject: &str,
+        window_start: DateTime<Utc>,
+        limit: u32,
+    ) -> LedgerResult<bool> {
         let subject = subject.to_string();
-        self.with(move |connection| lookups::count_failure(connection, &subject, window_start))
-            .await
+        self.with(move |connection| {
+            lookups::reserve_lookup(connection, &subject, window_start, limit)
+        })
+        .await
     }
 
-    async fn failures(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<u32> {
+    async fn release_lookup(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<()> {
         let subject = subject.to_string();
-        self.read(move |connection| lookups::failures(connection, &subject, window_start))
+        self.with(move |connection| lookups::release_lookup(connection, &subject, window_start))
             .await
     }
 }
