@@ -46,6 +46,7 @@ macro_rules! conformance_tests {
             concurrent_redemptions_never_overdraw,
             replay_returns_the_first_result_and_debits_once,
             same_key_with_another_body_is_refused,
+            idempotency_keys_are_scoped_per_member_and_operation,
             refunds_restore_exactly_once,
             voucher_pays_up_to_its_balance_and_the_rest_is_cash,
             expired_void_and_unknown_codes_are_refused,
@@ -105,7 +106,7 @@ fn date(text: &str) -> Result<NaiveDate> {
 pub fn key() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     format!(
-        "key-{}-{}",
+        "idempotency-key-{}-{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
@@ -166,7 +167,8 @@ fn lines(items: &[(&str, u32)]) -> Vec<LineRequest> {
 pub fn request(code: &VoucherCode, items: &[(&str, u32)], allow_cash: bool) -> RedeemRequest {
     RedeemRequest {
         idempotency_key: key(),
-        cashier: "kasir-1".into(),
+        cashier: "kasir-1 (tok_a)".into(),
+        member: "kasir-1".into(),
         code: code.clone(),
         items: lines(items),
         allow_cash,
@@ -176,7 +178,8 @@ pub fn request(code: &VoucherCode, items: &[(&str, u32)], allow_cash: bool) -> R
 fn refund_request(redemption: &Redemption) -> RefundRequest {
     RefundRequest {
         idempotency_key: key(),
-        supervisor: "supervisor-1".into(),
+        supervisor: "supervisor-1 (tok_s)".into(),
+        member: "supervisor-1".into(),
         redemption_id: redemption.id.clone(),
     }
 }
@@ -392,6 +395,61 @@ pub async fn same_key_with_another_body_is_refused(subject: StoreUnderTest) -> R
     assert_audit_clean(&ledger).await
 }
 
+/// The pinned behaviour of idempotency keys on every store: at least 16 characters; scoped per
+/// staff member (their name, not their token: a retry after a token rotation replays) and per
+/// operation (a redemption's key and a refund's never meet).
+pub async fn idempotency_keys_are_scoped_per_member_and_operation(
+    subject: StoreUnderTest,
+) -> Result<()> {
+    let ledger = ledger(&subject).await?;
+    let code = voucher(&ledger, 100_000).await?;
+    let now = at("2026-12-02T03:00:00Z")?;
+    let mut short = request(&code, &[("KOPI-250", 1)], true);
+    short.idempotency_key = "k".repeat(15);
+    ensure!(
+        matches!(
+            ledger.redeem(&short, now).await,
+            Err(LedgerError::Invalid(_))
+        ),
+        "a 15-character key was accepted"
+    );
+    let mut sale = request(&code, &[("KOPI-250", 1)], true);
+    sale.idempotency_key = "0b8f0a52-8c1e-4c55-9a53-0e1f2d3c4b5a".into();
+    let first = ledger.redeem(&sale, now).await?;
+    // The same member after a token rotation: the label names the new token; same sale.
+    let mut rotated = sale.clone();
+    rotated.cashier = "kasir-1 (tok_new)".into();
+    let replay = ledger.redeem(&rotated, now + Duration::minutes(1)).await?;
+    ensure!(
+        replay == first,
+        "a retry after a token rotation did not replay"
+    );
+    // Another member's identical key and body is their own sale.
+    let mut other_member = sale.clone();
+    other_member.member = "kasir-2".into();
+    other_member.cashier = "kasir-2 (tok_b)".into();
+    let second = ledger.redeem(&other_member, now).await?;
+    ensure!(second.id != first.id, "another member got the first sale");
+    ensure!(
+        ledger.balance(&code).await?.balance == rp(80_000),
+        "two members' sales must both be charged"
+    );
+    // A refund under the very key the sale used is a refund, not a conflict.
+    let refund = RefundRequest {
+        idempotency_key: sale.idempotency_key.clone(),
+        supervisor: "kasir-1 (tok_a)".into(),
+        member: "kasir-1".into(),
+        redemption_id: first.id.clone(),
+    };
+    let refunded = ledger.refund(&refund, now + Duration::minutes(2)).await?;
+    ensure!(refunded.redemption_id == first.id);
+    ensure!(
+        ledger.balance(&code).await?.balance == rp(90_000),
+        "refund under the sale's key did not restore"
+    );
+    assert_audit_clean(&ledger).await
+}
+
 /// A refund puts the voucher part back once; replays answer alike; other keys are refused.
 pub async fn refunds_restore_exactly_once(subject: StoreUnderTest) -> Result<()> {
     let ledger = ledger(&subject).await?;
@@ -425,14 +483,17 @@ pub async fn refunds_restore_exactly_once(subject: StoreUnderTest) -> Result<()>
         .refund(&refund_request, later + Duration::seconds(5))
         .await?;
     ensure!(replay == refund, "refund replay differs");
+    // The same key from another supervisor is their own request: the sale is already
+    // refunded, and they are told so, not handed the first supervisor's answer.
     let mut changed = refund_request.clone();
-    changed.supervisor = "supervisor-2".into();
+    changed.member = "supervisor-2".into();
+    changed.supervisor = "supervisor-2 (tok_t)".into();
     ensure!(
         matches!(
             ledger.refund(&changed, later).await,
-            Err(LedgerError::IdempotencyConflict)
+            Err(LedgerError::AlreadyRefunded { .. })
         ),
-        "same key, other supervisor must conflict"
+        "same key, other supervisor must be their own request"
     );
     match ledger
         .refund(&self::refund_request(&redemption), later)
@@ -459,6 +520,7 @@ pub async fn refunds_restore_exactly_once(subject: StoreUnderTest) -> Result<()>
     let unknown = RefundRequest {
         idempotency_key: key(),
         supervisor: "supervisor-1".into(),
+        member: "supervisor-1".into(),
         redemption_id: "R-0000000000NOSUCHREDM".into(),
     };
     ensure!(
@@ -559,7 +621,7 @@ pub async fn voucher_pays_up_to_its_balance_and_the_rest_is_cash(
         "balance after {:?}",
         small.balance_after
     );
-    ensure!(small.code_hint == code.hint() && small.cashier == "kasir-1");
+    ensure!(small.code_hint == code.hint() && small.cashier == "kasir-1 (tok_a)");
     let big = ledger
         .redeem(&request(&code, &[("BATIK-1", 1)], true), now)
         .await?;

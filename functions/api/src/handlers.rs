@@ -246,6 +246,7 @@ pub async fn redeem(
     let make_request = |code: VoucherCode| RedeemRequest {
         idempotency_key: key.clone(),
         cashier: cashier.clone(),
+        member: staff.name.clone(),
         code,
         items: items.clone(),
         allow_cash: body.allow_cash,
@@ -313,6 +314,7 @@ pub async fn refund(
     let request = RefundRequest {
         idempotency_key: key,
         supervisor: staff.label(),
+        member: staff.name.clone(),
         redemption_id: id.clone(),
     };
     let refund = state.ledger.refund(&request, now).await?;

@@ -247,7 +247,7 @@ fn serve_builds_seeds_demo_data_redeems_and_stops_on_ctrl_c() {
     let authorization = format!("Bearer {token}");
     let headers = [
         ("Authorization", authorization.as_str()),
-        ("Idempotency-Key", "serve-test-1"),
+        ("Idempotency-Key", "serve-test-idempotency-key-1"),
         ("Content-Type", "application/json"),
     ];
     let (status, answer) = http(port, "POST", "/api/v1/redemptions", &headers, &body);
