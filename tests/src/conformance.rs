@@ -341,7 +341,7 @@ pub async fn a_replay_is_read_without_touching_the_voucher(subject: StoreUnderTe
     ensure!(
         matches!(
             ledger.replay(&other, now).await,
-            Err(LedgerError::IdempotencyConflict)
+            Err(LedgerError::KeyMadeThisSale { .. })
         ),
         "another body under the key must conflict"
     );
@@ -358,21 +358,33 @@ pub async fn same_key_with_another_body_is_refused(subject: StoreUnderTest) -> R
     let code = voucher(&ledger, 50_000).await?;
     let now = at("2026-12-02T03:00:00Z")?;
     let first = request(&code, &[("KOPI-250", 1)], true);
-    ledger.redeem(&first, now).await?;
+    let sale = ledger.redeem(&first, now).await?;
+    // Another body on the same voucher: the key already made that sale, and says which.
     let mut other = first.clone();
     other.items = lines(&[("KOPI-250", 2)]);
     match ledger.redeem(&other, now).await {
-        Err(LedgerError::IdempotencyConflict) => {}
-        result => bail!("expected IdempotencyConflict, got {result:?}"),
+        Err(LedgerError::KeyMadeThisSale { redemption_id }) => ensure!(
+            redemption_id == sale.id,
+            "named {redemption_id}, not {}",
+            sale.id
+        ),
+        result => bail!("expected KeyMadeThisSale, got {result:?}"),
     }
     let mut other_cash = first.clone();
     other_cash.allow_cash = false;
     ensure!(
         matches!(
             ledger.redeem(&other_cash, now).await,
-            Err(LedgerError::IdempotencyConflict)
+            Err(LedgerError::KeyMadeThisSale { .. })
         ),
         "allow_cash is part of the request"
+    );
+    ensure!(
+        matches!(
+            ledger.replay(&other_cash, now).await,
+            Err(LedgerError::KeyMadeThisSale { .. })
+        ),
+        "replay tells the same sale apart too"
     );
     let other_code = voucher(&ledger, 50_000).await?;
     let mut other_voucher = first.clone();

@@ -4,7 +4,7 @@
 use crate::auth::Staff;
 use crate::extract::{ClientAddress, IdempotencyKey, JsonBody, PathParameter};
 use crate::lookup::{is_failed_lookup, LookupGuard};
-use crate::problem::{ApiError, FieldError};
+use crate::problem::{redemption_location, ApiError, FieldError};
 use crate::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Query, State};
@@ -279,7 +279,7 @@ pub async fn redeem(
     );
     // A fresh redemption carries the `now` given to the ledger; a replay carries the first's.
     let replayed = redemption.created_at != now;
-    let location = format!("/v1/redemptions/{}", redemption.id);
+    let location = redemption_location(&redemption.id);
     Ok(created(location, replayed, &redemption))
 }
 

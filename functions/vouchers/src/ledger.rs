@@ -199,7 +199,24 @@ impl Ledger {
             allow_cash: request.allow_cash,
             now,
         };
-        self.store.redeem(&command).await
+        match self.store.redeem(&command).await {
+            // Say which sale the key made when it made one on this voucher.
+            Err(LedgerError::IdempotencyConflict) => {
+                match self
+                    .store
+                    .idempotent_redemption(&command.idempotency_key, now)
+                    .await?
+                {
+                    Some((stored_hash, redemption)) => Err(key_conflict(
+                        &stored_hash,
+                        &command.request_hash,
+                        redemption,
+                    )),
+                    None => Err(LedgerError::IdempotencyConflict),
+                }
+            }
+            other => other,
+        }
     }
 
     /// The stored answer of an earlier, identical redemption request (same key, same body, same
@@ -215,7 +232,13 @@ impl Ledger {
         let lines = merge_lines(&request.items)?;
         let (_, request_hash) = self.redeem_fingerprint(request, &lines)?;
         let key = scoped_key("redeem", &request.member, &request.idempotency_key);
-        self.store.redemption_replay(&key, &request_hash, now).await
+        match self.store.idempotent_redemption(&key, now).await? {
+            Some((stored_hash, redemption)) if stored_hash == request_hash => Ok(Some(redemption)),
+            Some((stored_hash, redemption)) => {
+                Err(key_conflict(&stored_hash, &request_hash, redemption))
+            }
+            None => Ok(None),
+        }
     }
 
     /// The voucher's hash and the request's idempotency fingerprint.
@@ -225,7 +248,11 @@ impl Ledger {
         lines: &[LineRequest],
     ) -> LedgerResult<(crate::code::CodeHash, String)> {
         let voucher = request.code.hash(&self.pepper);
-        let request_hash = fingerprint(&RedeemFingerprint {
+        let sale = fingerprint(&SaleFingerprint {
+            operation: "redeem",
+            voucher: voucher.as_str(),
+        })?;
+        let whole = fingerprint(&RedeemFingerprint {
             operation: "redeem",
             voucher: voucher.as_str(),
             items: lines
@@ -234,7 +261,9 @@ impl Ledger {
                 .collect(),
             allow_cash: request.allow_cash,
         })?;
-        Ok((voucher, request_hash))
+        // `<sale>.<request>`: stores compare it whole; the sale part tells a conflict on the
+        // same voucher from one on another.
+        Ok((voucher, format!("{}.{whole}", &sale[..SALE_PREFIX])))
     }
 
     /// One redemption; `UnknownRedemption` if none.
@@ -453,6 +482,30 @@ struct RedeemFingerprint<'a> {
     voucher: &'a str,
     items: Vec<(&'a str, u32)>,
     allow_cash: bool,
+}
+
+/// What the sale part of a redemption's fingerprint covers: the voucher it pays from.
+#[derive(Serialize)]
+struct SaleFingerprint<'a> {
+    operation: &'a str,
+    voucher: &'a str,
+}
+
+/// Hex characters of the sale part kept in a request hash (64 bits).
+const SALE_PREFIX: usize = 16;
+
+/// The error for a key that another request used: `KeyMadeThisSale` when that request was a
+/// sale on the same voucher (the same sale part), `IdempotencyConflict` otherwise.
+fn key_conflict(stored_hash: &str, request_hash: &str, stored: Redemption) -> LedgerError {
+    let sale = |hash: &str| hash.split_once('.').map(|(sale, _)| sale.to_string());
+    match (sale(stored_hash), sale(request_hash)) {
+        (Some(stored_sale), Some(this_sale)) if stored_sale == this_sale => {
+            LedgerError::KeyMadeThisSale {
+                redemption_id: stored.id,
+            }
+        }
+        _ => LedgerError::IdempotencyConflict,
+    }
 }
 
 /// What a refund's idempotency fingerprint covers.

@@ -41,6 +41,7 @@ on_both_stores!(
     failed_lookups_lock_out_a_token,
     anonymous_failures_never_stop_a_till,
     a_locked_out_till_still_gets_its_receipt,
+    key_conflicts_count_as_failed_lookups,
     malformed_bodies_are_problems,
     auth_matrix,
     redemption_and_its_receipt,
@@ -276,6 +277,30 @@ async fn a_locked_out_till_still_gets_its_receipt(kind: StoreKind) {
         harness.balance(&code).await.body["balance"],
         FACE_VALUE - 35_000
     );
+}
+
+/// Reusing a key for another request counts against the token like a wrong code.
+async fn key_conflicts_count_as_failed_lookups(kind: StoreKind) {
+    let mut harness = Harness::new(kind, 2).await;
+    harness.state.limits.failed_lookups_per_token = 2;
+    harness.router = galeri_api::app(harness.state.clone());
+    let code = harness.codes[0].expose();
+    let sale = harness
+        .redeem("conflict-count-key-1", one_coffee(&code))
+        .await;
+    assert_eq!(sale.status, StatusCode::CREATED);
+    let other = json!({ "code": code, "items": [{ "sku": "KERIPIK-10", "qty": 1 }] });
+    for _ in 0..2 {
+        let reply = harness.redeem("conflict-count-key-1", other.clone()).await;
+        assert_eq!(reply.problem(), "idempotency-key-reused");
+    }
+    let next = harness
+        .redeem(
+            "conflict-count-key-2",
+            one_coffee(&harness.codes[1].expose()),
+        )
+        .await;
+    assert_eq!(next.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
 async fn malformed_bodies_are_problems(kind: StoreKind) {
@@ -547,6 +572,16 @@ async fn idempotent_replay_and_conflict(kind: StoreKind) {
     let conflict = harness.redeem("replay-1-idempotency-key", other).await;
     assert_eq!(conflict.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(conflict.problem(), "idempotency-key-reused");
+    // The same sale (same voucher): the answer points at it instead of advising a new key.
+    let location = format!("/v1/redemptions/{}", first.body["id"].as_str().unwrap());
+    assert_eq!(conflict.header("location"), Some(location.as_str()));
+    assert_eq!(conflict.body["location"], location.as_str());
+    // Another voucher under that key: no sale of it to point at.
+    let elsewhere = harness
+        .redeem("replay-1-idempotency-key", one_coffee(&stranger_code()))
+        .await;
+    assert_eq!(elsewhere.problem(), "idempotency-key-reused");
+    assert_eq!(elsewhere.header("location"), None);
 
     let missing = harness
         .call(
