@@ -1023,6 +1023,33 @@ pub async fn tokens_are_stored_listed_and_revoked(subject: StoreUnderTest) -> Re
         store.revoke_token("T9", revoked_at).await,
         Err(LedgerError::UnknownToken)
     ));
+    // Putting a token never replaces one: not to un-revoke it, not under another member.
+    ensure!(
+        store.put_token(&cashier).await.is_err(),
+        "a revoked token was put again"
+    );
+    let still = store.token_by_hash(&"a".repeat(64)).await?;
+    ensure!(
+        still.as_ref().and_then(|token| token.revoked_at) == Some(revoked_at),
+        "a revoked token came back: {still:?}"
+    );
+    let takeover = StaffToken {
+        id: "T2".into(),
+        token_hash: "d".repeat(64),
+        role: Role::Admin,
+        name: "Orang lain".into(),
+        created_at,
+        revoked_at: None,
+    };
+    ensure!(
+        store.put_token(&takeover).await.is_err(),
+        "another member's token id was taken over"
+    );
+    ensure!(
+        store.token_by_hash(&"b".repeat(64)).await? == Some(supervisor.clone()),
+        "the first token changed"
+    );
+    ensure!(store.token_by_hash(&"d".repeat(64)).await?.is_none());
     Ok(())
 }
 
