@@ -58,8 +58,9 @@ fn run(
         )
     })?;
     let mut slug = options.slug.clone();
-    if options.interactive || std::io::stdin().is_terminal() {
-        prompt(schema, cells, &mut slug, folder_key, lang)?;
+    let interactive = options.interactive || std::io::stdin().is_terminal();
+    if interactive {
+        prompt(schema, cells, &mut slug, folder_key, None, lang)?;
     }
     cells.retain(|_, value| !value.trim().is_empty());
 
@@ -88,36 +89,71 @@ fn run(
     }
 
     let slug = slug.unwrap_or_else(|| slug_from(cells.get("name").map_or("", String::as_str)));
-    let folder = folder_key.and_then(|key| cells.remove(key));
-    let (file, body) = match &folder {
-        Some(folder) => (
-            PathBuf::from("products")
-                .join(folder)
-                .join(format!("{slug}.md")),
-            PRODUCT_BODY,
-        ),
-        None => (
-            PathBuf::from("producers").join(format!("{slug}.md")),
-            PRODUCER_BODY,
-        ),
-    };
-    let written = write_front_matter(schema.fields, cells, true);
-    let page = Proposed {
-        file: file.clone(),
-        text: written.page(body),
-    };
-    let problems = Diagnostics::new(check(&loaded, &page, folder.as_deref(), &slug));
-    if !problems.is_empty() {
+    loop {
+        let mut keys = cells.clone();
+        let folder = folder_key.and_then(|key| keys.remove(key));
+        let (file, body) = match &folder {
+            Some(folder) => (
+                PathBuf::from("products")
+                    .join(folder)
+                    .join(format!("{slug}.md")),
+                PRODUCT_BODY,
+            ),
+            None => (
+                PathBuf::from("producers").join(format!("{slug}.md")),
+                PRODUCER_BODY,
+            ),
+        };
+        let written = write_front_matter(schema.fields, &keys, true);
+        let page = Proposed {
+            file: file.clone(),
+            text: written.page(body),
+        };
+        let problems = Diagnostics::new(check(&loaded, &page, folder.as_deref(), &slug));
+        if problems.is_empty() {
+            let path = options.content.join(&file);
+            proposal::write_atomically(&path, page.text.as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
+            println!(
+                "{}",
+                pick(
+                    lang,
+                    &format!(
+                        "Ditulis: {}\nLengkapi isinya (kunci opsional ada sebagai komentar `#`), taruh foto di sampingnya, lalu jalankan `galeri check`.",
+                        display_path(&path)
+                    ),
+                    &format!(
+                        "Written: {}\nFill it in (optional keys are there as `#` comments), put photos beside it, then run `galeri check`.",
+                        display_path(&path)
+                    ),
+                )
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        let mut retry: Vec<String> = Vec::new();
         for problem in problems.items() {
             let path = proposal::field_of(problem, &written);
             let flag = path
                 .as_deref()
                 .map(|path| flag_of(schema, path))
                 .unwrap_or_default();
-            let problem = problem
+            let shown = problem
                 .clone()
                 .with_hint(proposal::value_hint(problem.hint.as_ref(), path.as_deref()));
-            eprintln!("{flag}: {}", problem.message(lang));
+            eprintln!("{flag}: {}", shown.message(lang));
+            retry.extend(path.filter(|path| cells.contains_key(path)));
+        }
+        // In a terminal, ask again for the values that were refused; the rest is kept.
+        let fixable = interactive && retry.len() == problems.len();
+        if fixable {
+            for path in &retry {
+                cells.remove(path);
+            }
+            let mut kept = Some(slug.clone());
+            prompt(schema, cells, &mut kept, folder_key, Some(&retry), lang)?;
+            if retry.iter().all(|path| cells.contains_key(path)) {
+                continue;
+            }
         }
         eprintln!(
             "{}",
@@ -137,24 +173,6 @@ fn run(
         );
         return Ok(ExitCode::FAILURE);
     }
-    let path = options.content.join(&file);
-    proposal::write_atomically(&path, page.text.as_bytes())
-        .with_context(|| format!("writing {}", path.display()))?;
-    println!(
-        "{}",
-        pick(
-            lang,
-            &format!(
-                "Ditulis: {}\nLengkapi isinya (kunci opsional ada sebagai komentar `#`), taruh foto di sampingnya, lalu jalankan `galeri check`.",
-                display_path(&path)
-            ),
-            &format!(
-                "Written: {}\nFill it in (optional keys are there as `#` comments), put photos beside it, then run `galeri check`.",
-                display_path(&path)
-            ),
-        )
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Every problem the new page would have, with a refusal to overwrite and to use a folder or
@@ -202,12 +220,14 @@ fn flag_of(schema: &'static Schema, path: &str) -> String {
     format!("--{}", name.replace('_', "-"))
 }
 
-/// Asks for each key not given, with its help line; Enter leaves an optional key out.
+/// Asks for each key not given (or only for the paths in `only`), with its help line; Enter
+/// leaves an optional key out.
 fn prompt(
     schema: &'static Schema,
     cells: &mut Cells,
     slug: &mut Option<String>,
     folder_key: Option<&str>,
+    only: Option<&[String]>,
     lang: Lang,
 ) -> anyhow::Result<()> {
     let stdin = std::io::stdin();
@@ -216,23 +236,26 @@ fn prompt(
     let mut order = columns(schema.fields);
     // The folder first: it decides where the page goes.
     order.sort_by_key(|column| Some(column.name) != folder_key);
-    writeln!(
-        stderr,
-        "{}",
-        pick(
-            lang,
-            &format!(
-                "Halaman {} baru. Tekan Enter untuk melewati kunci opsional.",
-                schema.label
-            ),
-            &format!(
-                "New {} page. Press Enter to skip an optional key.",
-                schema.label
-            ),
-        )
-    )?;
+    if only.is_none() {
+        writeln!(
+            stderr,
+            "{}",
+            pick(
+                lang,
+                &format!(
+                    "Halaman {} baru. Tekan Enter untuk melewati kunci opsional.",
+                    schema.label
+                ),
+                &format!(
+                    "New {} page. Press Enter to skip an optional key.",
+                    schema.label
+                ),
+            )
+        )?;
+    }
     for column in order {
-        if cells.contains_key(&column.path) {
+        let wanted = only.is_none_or(|only| only.contains(&column.path));
+        if cells.contains_key(&column.path) || !wanted {
             continue;
         }
         let required = column.field.required || Some(column.name) == folder_key;

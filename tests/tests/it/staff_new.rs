@@ -200,3 +200,42 @@ fn interactive_prompts_ask_for_each_key() {
     assert_eq!(page, expected("topeng-bapang.md"));
     assert_eq!(galeri_in(dir.path(), &["check"], "").code, 0);
 }
+
+#[test]
+fn a_refused_answer_is_asked_again() {
+    let dir = catalog_copy(&fixture("valid").join("content"));
+    let run = galeri_in(
+        dir.path(),
+        &[
+            "new",
+            "producer",
+            "--interactive",
+            "--name",
+            "Kopi Amstirdam Jaya (contoh)",
+            "--kecamatan",
+            "Dampi",
+            "--desa",
+            "Amadanom",
+            "--nib",
+            "9120000000998",
+        ],
+        // address, whatsapp, photo and since skipped; then the kecamatan again.
+        "\n\n\n\nDampit\n",
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "--kecamatan: `Dampi` bukan kecamatan di Kabupaten Malang (maksud Anda `Dampit`?)\n  \
+             Salah satu dari 33 kecamatan Kabupaten Malang.\nkecamatan (wajib, mis. Dampit): "
+        ),
+        "{}",
+        run.stderr
+    );
+    let page = std::fs::read_to_string(
+        dir.path()
+            .join("content/producers/kopi-amstirdam-jaya-contoh.md"),
+    )
+    .unwrap();
+    assert!(page.contains("\nkecamatan: Dampit\n"), "{page}");
+    assert_eq!(galeri_in(dir.path(), &["check"], "").code, 0);
+}
