@@ -378,6 +378,7 @@ fn place_rows<'r>(
         .map(|product| (product.sku.as_str(), product))
         .collect();
     let mut sku_rows: HashMap<String, usize> = HashMap::new();
+    let mut new_pages: HashMap<PathBuf, usize> = HashMap::new();
     let mut placed = Placed {
         unchanged: 0,
         changes: Vec::new(),
@@ -473,6 +474,18 @@ fn place_rows<'r>(
                 let file = PathBuf::from("products")
                     .join(producer)
                     .join(format!("{slug}.md"));
+                if let Some(first) = new_pages.get(&file) {
+                    problems.push((
+                        at(row, SLUG),
+                        Problem::DuplicateSlugRow {
+                            slug: format!("{producer}/{slug}"),
+                            row: *first,
+                        },
+                        None,
+                    ));
+                    continue;
+                }
+                new_pages.insert(file.clone(), row.line);
                 if loaded.root.content.join(&file).exists() {
                     problems.push((
                         at(row, SLUG),

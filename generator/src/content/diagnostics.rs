@@ -227,6 +227,11 @@ pub enum Problem {
         sku: String,
         row: usize,
     },
+    /// Two rows of one spreadsheet that would create the same page.
+    DuplicateSlugRow {
+        slug: String,
+        row: usize,
+    },
     /// A row that would rename an existing page.
     SlugChange {
         slug: String,
@@ -766,6 +771,13 @@ fn message(problem: &Problem, lang: Lang) -> String {
                 format!("SKU `{sku}` sudah dipakai di baris {row}")
             } else {
                 format!("SKU `{sku}` is already used in row {row}")
+            }
+        }
+        P::DuplicateSlugRow { slug, row } => {
+            if id {
+                format!("slug `{slug}` sudah dipakai di baris {row}")
+            } else {
+                format!("slug `{slug}` is already used in row {row}")
             }
         }
         P::SlugChange { slug, file } => {
