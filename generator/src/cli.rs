@@ -215,6 +215,10 @@ pub struct NewProducerArgs {
 }
 
 #[derive(Debug, Args)]
+// For a new page the producer is its folder, not an override of it.
+#[command(mut_arg("producer", |arg| arg.help(
+    "Slug produsen: nama berkasnya di producers/ tanpa .md; halaman ditulis di products/<producer>/."
+)))]
 pub struct NewProductArgs {
     #[command(flatten)]
     pub options: NewOptions,

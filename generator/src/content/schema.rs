@@ -2,6 +2,12 @@
 //! value must meet, a default, an example and Indonesian help text. Parsing (`Fields`), the
 //! "did you mean" hints, `galeri new`, the CSV columns of `galeri import`/`export` and (later)
 //! the web editor's configuration are all derived from these tables.
+//!
+//! The table carries what a Decap CMS collection needs, so its configuration can be generated:
+//! `Schema::place` gives the folder, `Type` the widget (`string`, `number`, `boolean`,
+//! `datetime`, `list`, `object` with `nested` fields), `required`, `default` and `help` map to
+//! the field options, `Rule::Image` to `image`, `Rule::Producer`/`Rule::Category` to
+//! `relation`, and `Field::options` to `select`.
 
 use super::kecamatan::KECAMATAN;
 
