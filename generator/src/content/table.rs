@@ -89,12 +89,13 @@ fn cell_text(value: &Value) -> String {
     }
 }
 
-/// A cell as it compares: trimmed, list items trimmed and rejoined.
+/// A cell as it compares: trimmed, list items trimmed and rejoined, `TRUE` (as spreadsheets
+/// write it) as `true`.
 pub fn normalize(column: &Column, cell: &str) -> String {
-    if column.field.kind == Type::TextList {
-        split_list(cell).join(&format!("{LIST_SEPARATOR} "))
-    } else {
-        cell.trim().to_owned()
+    match column.field.kind {
+        Type::TextList => split_list(cell).join(&format!("{LIST_SEPARATOR} ")),
+        Type::Boolean => cell.trim().to_lowercase(),
+        _ => cell.trim().to_owned(),
     }
 }
 

@@ -114,6 +114,14 @@ fn a_sheet_updates_creates_and_keeps_the_body() {
         hijau.contains("price: 27000\n") && hijau.contains("available: false\n"),
         "{hijau}"
     );
+    // Spreadsheets write booleans as `TRUE`/`FALSE`: the same values, so nothing changes for
+    // the page that says `available: false`; the other one gains an explicit `available: true`.
+    let flags = galeri_in(dir.path(), &["import", &sheet("tersedia.csv")], "");
+    assert_eq!(
+        flags.stdout,
+        "ubah   content/products/kopi-sumber-rejeki/robusta-bubuk.md (available)\n\
+         2 baris: 0 produk baru, 1 diubah, 1 tetap.\n"
+    );
 }
 
 #[test]
