@@ -141,7 +141,13 @@ fn run(
                 .clone()
                 .with_hint(proposal::value_hint(problem.hint.as_ref(), path.as_deref()));
             eprintln!("{flag}: {}", shown.message(lang));
-            retry.extend(path.filter(|path| cells.contains_key(path)));
+            // A value can be asked again if it is a key's (not the file's place).
+            let askable = |path: &String| {
+                columns(schema.fields)
+                    .iter()
+                    .any(|column| column.path == *path && Some(column.name) != folder_key)
+            };
+            retry.extend(path.filter(askable));
         }
         // In a terminal, ask again for the values that were refused; the rest is kept.
         let fixable = interactive && retry.len() == problems.len();

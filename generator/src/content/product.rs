@@ -7,6 +7,7 @@ use super::{Image, ImageRoot};
 use chrono::NaiveDate;
 use galeri_vouchers::Money;
 use serde::Serialize;
+use serde_yaml::Value;
 use std::path::{Path, PathBuf};
 
 /// One product.
@@ -117,20 +118,7 @@ pub(crate) fn read(
     let tags = fields.text_list("tags").unwrap_or_default();
     let added = fields.date("added");
     let producer_override = fields.text("producer");
-    let spots = Spots {
-        producer: if producer_override.is_some() {
-            fields.value_position("producer")
-        } else {
-            Position::START
-        },
-        category: fields.value_position("category"),
-        sku: fields.value_position("sku"),
-        permits: if fields.raw("permits").is_some() {
-            fields.key_position("permits")
-        } else {
-            fields.value_position("category")
-        },
-    };
+    let spots = spots(fields, producer_override.is_some());
     fields.check_file_slug(slug, &[]);
     Some(Product {
         slug: slug.into(),
@@ -148,6 +136,73 @@ pub(crate) fn read(
         body: body.to_owned(),
         file: fields.path().to_path_buf(),
         spots,
+    })
+}
+
+fn spots(fields: &Fields<'_>, producer_override: bool) -> Spots {
+    Spots {
+        producer: if producer_override {
+            fields.value_position("producer")
+        } else {
+            Position::START
+        },
+        category: fields.value_position("category"),
+        sku: fields.value_position("sku"),
+        permits: if fields.raw("permits").is_some() {
+            fields.key_position("permits")
+        } else {
+            fields.value_position("category")
+        },
+    }
+}
+
+/// What the rules across files need of a page that has problems of its own: its references
+/// and permits as written (unchecked; empty when absent), so `galeri new` and `galeri import`
+/// report those rules in the same run. The other values are placeholders: a stand-in is only
+/// ever checked, never published.
+pub(crate) fn stand_in(text: &str, relative: &Path, folder: &str, slug: &str) -> Option<Product> {
+    let (parts, value) = frontmatter::read(text, relative).ok()?;
+    let locator = Locator::new(parts.yaml, parts.yaml_first_line);
+    let written = |value: Option<&Value>| {
+        value
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .map(str::to_owned)
+    };
+    let permit = |key: &str| written(value.get("permits").and_then(|permits| permits.get(key)));
+    let producer_override = written(value.get("producer"));
+    let permits = Permits {
+        pirt: permit("pirt"),
+        bpom: permit("bpom"),
+        halal: permit("halal"),
+        non_halal: value
+            .get("permits")
+            .and_then(|permits| permits.get("non_halal"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    };
+    let sku = written(value.get("sku")).unwrap_or_default();
+    let category = written(value.get("category")).unwrap_or_default();
+    let fields = Fields::new(value, PRODUCT.fields, &locator, Vec::new(), relative, 0);
+    Some(Product {
+        slug: slug.into(),
+        producer: producer_override
+            .clone()
+            .unwrap_or_else(|| folder.to_owned()),
+        name: String::new(),
+        sku,
+        category,
+        price: Money::ZERO,
+        unit: String::new(),
+        images: Vec::new(),
+        permits,
+        available: true,
+        tags: Vec::new(),
+        added: None,
+        body: String::new(),
+        file: relative.to_path_buf(),
+        spots: spots(&fields, producer_override.is_some()),
     })
 }
 

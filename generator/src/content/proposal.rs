@@ -33,6 +33,10 @@ pub fn check_products(loaded: &Loaded, proposed: &[Proposed]) -> Vec<Diagnostic>
             &loaded.root,
             loaded.this_year,
         );
+        if product.is_none() && !problems.is_empty() {
+            // Its own problems do not hide those across files: they are reported in one run.
+            parsed.extend(product::stand_in(&page.text, &page.file, &folder, &slug));
+        }
         diagnostics.extend(problems);
         parsed.extend(product);
     }
@@ -45,7 +49,10 @@ pub fn check_products(loaded: &Loaded, proposed: &[Proposed]) -> Vec<Diagnostic>
     // `cross_check` names the first file in path order as the owner of a SKU or slug; a proposed
     // page must be told about an existing owner even when its own path sorts first.
     for product in &parsed {
-        if let Some(owner) = others.iter().find(|other| other.sku == product.sku) {
+        let owner = others
+            .iter()
+            .find(|other| !product.sku.is_empty() && other.sku == product.sku);
+        if let Some(owner) = owner {
             diagnostics.push(Diagnostic::new(
                 &product.file,
                 product.spots.sku,
@@ -79,7 +86,13 @@ pub fn check_products(loaded: &Loaded, proposed: &[Proposed]) -> Vec<Diagnostic>
             &all,
         )
         .into_iter()
-        .filter(|diagnostic| replaced.contains(diagnostic.path.as_path())),
+        .filter(|diagnostic| replaced.contains(diagnostic.path.as_path()))
+        // A stand-in without a category or SKU says nothing about them: its own problems do.
+        .filter(|diagnostic| match &diagnostic.problem {
+            Problem::UnknownCategory { slug } => !slug.is_empty(),
+            Problem::DuplicateSku { sku, .. } => !sku.is_empty(),
+            _ => true,
+        }),
     );
     diagnostics
 }
