@@ -249,7 +249,7 @@ impl Site {
                         card.producer,
                         card.kecamatan,
                         product.category.as_str(),
-                        product.price,
+                        product.price.rupiah(),
                         card.halal,
                         card.url.clone(),
                         product.tags.join(" "),
@@ -700,7 +700,7 @@ impl Renderer<'_> {
                     "offers": {
                         "@type": "Offer",
                         "url": absolute,
-                        "price": product.price.to_string(),
+                        "price": product.price.rupiah().to_string(),
                         "priceCurrency": "IDR",
                         "availability": if product.available {
                             "https://schema.org/InStock"

@@ -4,7 +4,6 @@ use super::escape_xml;
 use crate::content::product::Product;
 use crate::content::Library;
 use chrono::NaiveDate;
-use galeri_vouchers::format_rupiah;
 
 /// How many products the feed carries.
 pub const FEED_SIZE: usize = 20;
@@ -54,7 +53,7 @@ pub fn atom(library: &Library, base_url: &str, newest: &[&Product], today: Naive
             "    <summary>{}</summary>\n",
             escape_xml(&format!(
                 "{} / {} — {}",
-                format_rupiah(product.price),
+                product.price.format(),
                 product.unit,
                 producer
             ))

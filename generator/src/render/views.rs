@@ -70,7 +70,7 @@ impl<'a> Card<'a> {
             name: &product.name,
             sku: &product.sku,
             url,
-            price: product.price,
+            price: product.price.rupiah(),
             unit: &product.unit,
             producer: &producer.name,
             producer_url: producer_url(&producer.slug),

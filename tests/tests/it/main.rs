@@ -15,3 +15,6 @@ mod ledger_sqlite;
 mod site_build;
 mod site_check;
 mod site_links;
+mod staff_import;
+mod staff_new;
+mod staff_support;
