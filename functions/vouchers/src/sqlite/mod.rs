@@ -38,7 +38,7 @@ use rows::sql_error;
 use rusqlite::Connection;
 use schema::{connect, migrate, prune};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -54,7 +54,6 @@ struct Inner {
     /// A read-only connection for lookups (balance, tokens, prices, reports): with WAL it
     /// reads the last commit without waiting behind the writer's fsync.
     reader: Mutex<Connection>,
-    path: PathBuf,
     /// When idempotency records were last pruned (seconds since 1970).
     last_prune: AtomicI64,
 }
@@ -81,14 +80,9 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 connection: Mutex::new(connection),
                 reader: Mutex::new(reader),
-                path: path.to_path_buf(),
                 last_prune: AtomicI64::new(0),
             }),
         })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.inner.path
     }
 
     /// Runs `work` on the blocking pool with the writer connection.
