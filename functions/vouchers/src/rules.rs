@@ -1,9 +1,9 @@
 //! Ledger rules that every store applies the same way, inside its atomic write.
 
 use crate::error::{LedgerError, LedgerResult};
-use crate::model::{Redemption, Voucher, VoucherStatus};
+use crate::model::{EntryKind, LedgerEntry, Redemption, Refund, Voucher, VoucherStatus};
 use crate::money::Money;
-use crate::store::{wib_date, RedeemCommand};
+use crate::store::{wib_date, RedeemCommand, RefundCommand};
 use chrono::{DateTime, Utc};
 
 /// Refuses a voucher that cannot be spent at `now`: void, or past its expiry date (WIB).
@@ -62,12 +62,120 @@ pub fn redemption(command: &RedeemCommand, voucher: &Voucher) -> LedgerResult<Re
     })
 }
 
+/// The refund that `command` makes of `redemption`, paid back onto `voucher` as the store read
+/// it: refused if the redemption was already refunded; otherwise its voucher part goes back on
+/// the voucher, even a void or expired one (the books must balance, and a void voucher stays
+/// unspendable anyway). Each store writes it only if voucher and redemption are still as read.
+pub fn refund(
+    command: &RefundCommand,
+    redemption: &Redemption,
+    voucher: &Voucher,
+) -> LedgerResult<Refund> {
+    if let Some(refund) = &redemption.refund {
+        return Err(LedgerError::AlreadyRefunded {
+            refund_id: refund.id.clone(),
+        });
+    }
+    let balance_after = voucher
+        .balance
+        .checked_add(redemption.voucher_paid)
+        .ok_or_else(|| LedgerError::Store("balance overflow".into()))?;
+    Ok(Refund {
+        id: command.refund_id.clone(),
+        redemption_id: redemption.id.clone(),
+        supervisor: command.supervisor.clone(),
+        created_at: command.now,
+        voucher_amount: redemption.voucher_paid,
+        cash_amount: redemption.cash_due,
+        balance_after,
+    })
+}
+
+/// The ledger entry that voiding `voucher` at `now` writes, or `None` when it is void
+/// already (voiding twice changes nothing). The balance stays on the voucher for the audit.
+pub fn void(voucher: &Voucher, now: DateTime<Utc>) -> Option<LedgerEntry> {
+    (voucher.status != VoucherStatus::Void).then(|| LedgerEntry {
+        at: now,
+        kind: EntryKind::Voided,
+        amount: Money::ZERO,
+        balance_after: voucher.balance,
+        reference: voucher.batch.clone(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn rp(v: i64) -> Money {
         Money::new(v).unwrap_or_default()
+    }
+
+    fn voucher(balance: i64, status: VoucherStatus) -> Voucher {
+        Voucher {
+            code_hash: crate::code::CodeHash("h".into()),
+            hint: "ABCD".into(),
+            face_value: rp(50_000),
+            balance: rp(balance),
+            status,
+            expires_on: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default(),
+            batch: "b".into(),
+            unit: None,
+            issued_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn a_refund_restores_the_voucher_part_once_even_on_a_void_expired_voucher() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let command = RefundCommand {
+            idempotency_key: "k".into(),
+            request_hash: "h".into(),
+            refund_id: "F-1".into(),
+            redemption_id: "R-1".into(),
+            supervisor: "s".into(),
+            now,
+        };
+        let mut redemption = Redemption {
+            id: "R-1".into(),
+            code_hint: "ABCD".into(),
+            cashier: "c".into(),
+            created_at: now,
+            items: vec![],
+            total: rp(70_000),
+            voucher_paid: rp(50_000),
+            cash_due: rp(20_000),
+            balance_after: rp(0),
+            refund: None,
+        };
+        let void = voucher(0, VoucherStatus::Void);
+        let refund = refund(&command, &redemption, &void).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(
+            (
+                refund.voucher_amount,
+                refund.cash_amount,
+                refund.balance_after
+            ),
+            (rp(50_000), rp(20_000), rp(50_000))
+        );
+        redemption.refund = Some(refund);
+        assert_eq!(
+            super::refund(&command, &redemption, &void),
+            Err(LedgerError::AlreadyRefunded {
+                refund_id: "F-1".into()
+            })
+        );
+    }
+
+    #[test]
+    fn voiding_twice_changes_nothing() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let entry = void(&voucher(30_000, VoucherStatus::Active), now);
+        assert_eq!(
+            entry.map(|entry| (entry.kind, entry.amount, entry.balance_after)),
+            Some((EntryKind::Voided, Money::ZERO, rp(30_000)))
+        );
+        assert_eq!(void(&voucher(30_000, VoucherStatus::Void), now), None);
     }
 
     #[test]

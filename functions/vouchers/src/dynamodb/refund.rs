@@ -5,6 +5,7 @@ use super::keys::*;
 use super::retry::{NextStep, MAX_STALE_RETRIES};
 use super::*;
 use crate::model::EntryKind;
+use crate::rules;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
 pub(super) async fn refund(store: &DynamoStore, command: &RefundCommand) -> LedgerResult<Refund> {
@@ -21,6 +22,7 @@ pub(super) async fn refund(store: &DynamoStore, command: &RefundCommand) -> Ledg
         }
         let redemption = redemption.ok_or(LedgerError::UnknownRedemption)?;
         if let Some(refund) = &redemption.redemption.refund {
+            // Decided before reading the voucher, which may be gone from a restore.
             return Err(LedgerError::AlreadyRefunded {
                 refund_id: refund.id.clone(),
             });
@@ -34,21 +36,8 @@ pub(super) async fn refund(store: &DynamoStore, command: &RefundCommand) -> Ledg
                     command.redemption_id
                 ))
             })?;
-        let paid = redemption.redemption.voucher_paid;
-        let balance_after = current
-            .voucher
-            .balance
-            .checked_add(paid)
-            .ok_or_else(|| LedgerError::Store("balance overflow".into()))?;
-        let refund = Refund {
-            id: command.refund_id.clone(),
-            redemption_id: command.redemption_id.clone(),
-            supervisor: command.supervisor.clone(),
-            created_at: command.now,
-            voucher_amount: paid,
-            cash_amount: redemption.redemption.cash_due,
-            balance_after,
-        };
+        let refund = rules::refund(command, &redemption.redemption, &current.voucher)?;
+        let (paid, balance_after) = (refund.voucher_amount, refund.balance_after);
         let entry = LedgerEntry {
             at: command.now,
             kind: EntryKind::Refunded,

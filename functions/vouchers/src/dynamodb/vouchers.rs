@@ -9,6 +9,7 @@ use super::retry::{
 };
 use super::*;
 use crate::model::EntryKind;
+use crate::rules;
 use aws_sdk_dynamodb::types::{DeleteRequest, TransactWriteItem, Update, WriteRequest};
 
 /// TransactWriteItems takes at most 100 items.
@@ -224,9 +225,9 @@ pub(super) async fn void_voucher(
             .stored_voucher(code)
             .await?
             .ok_or(LedgerError::UnknownCode)?;
-        if current.voucher.status == VoucherStatus::Void {
+        let Some(entry) = rules::void(&current.voucher, now) else {
             return Ok(current.voucher);
-        }
+        };
         let next = current.seq + 1;
         let update = Update::builder()
             .table_name(&store.table)
@@ -241,13 +242,6 @@ pub(super) async fn void_voucher(
             .expression_attribute_values(":next", n(next))
             .build()
             .map_err(LedgerError::store)?;
-        let entry = LedgerEntry {
-            at: now,
-            kind: EntryKind::Voided,
-            amount: Money::ZERO,
-            balance_after: current.voucher.balance,
-            reference: current.voucher.batch.clone(),
-        };
         let items = vec![
             TransactWriteItem::builder().update(update).build(),
             store.put(entry_item(code, next, &entry), None)?,

@@ -7,6 +7,7 @@ use super::schema::begin;
 use super::vouchers::{insert_entry, load_voucher};
 use crate::error::{LedgerError, LedgerResult};
 use crate::model::{EntryKind, LedgerEntry, Refund};
+use crate::rules;
 use crate::store::RefundCommand;
 use rusqlite::{params, Connection};
 
@@ -24,11 +25,6 @@ pub(super) fn refund_in(
     }
     let redemption = load_redemption(&transaction, &command.redemption_id)?
         .ok_or(LedgerError::UnknownRedemption)?;
-    if let Some(refund) = redemption.refund {
-        return Err(LedgerError::AlreadyRefunded {
-            refund_id: refund.id,
-        });
-    }
     let code: String = transaction
         .query_row(
             "SELECT code_hash FROM redemptions WHERE id = ?1",
@@ -38,27 +34,14 @@ pub(super) fn refund_in(
         .map_err(sql_error)?;
     let voucher = load_voucher(&transaction, &code)?
         .ok_or_else(|| LedgerError::Store("redemption without voucher".into()))?;
-    // The voucher part goes back even on a void or expired voucher: the books must balance,
-    // and a void voucher stays unspendable anyway.
-    let balance_after = voucher
-        .balance
-        .checked_add(redemption.voucher_paid)
-        .ok_or_else(|| LedgerError::Store("balance overflow".into()))?;
+    let refund = rules::refund(command, &redemption, &voucher)?;
+    let balance_after = refund.balance_after;
     transaction
         .execute(
             "UPDATE vouchers SET balance = ?1 WHERE code_hash = ?2",
             params![balance_after.rupiah(), code],
         )
         .map_err(sql_error)?;
-    let refund = Refund {
-        id: command.refund_id.clone(),
-        redemption_id: redemption.id.clone(),
-        supervisor: command.supervisor.clone(),
-        created_at: command.now,
-        voucher_amount: redemption.voucher_paid,
-        cash_amount: redemption.cash_due,
-        balance_after,
-    };
     transaction
         .execute(
             "INSERT INTO refunds (id, redemption_id, supervisor, created_at, voucher_amount, \

@@ -7,7 +7,7 @@ use super::schema::begin;
 use crate::code::CodeHash;
 use crate::error::{LedgerError, LedgerResult};
 use crate::model::{EntryKind, LedgerEntry, NewBatch, Voucher, VoucherStatus};
-use crate::money::Money;
+use crate::rules;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
@@ -126,26 +126,16 @@ pub(super) fn void_voucher(
 ) -> LedgerResult<Voucher> {
     let transaction = begin(connection)?;
     let mut voucher = load_voucher(&transaction, code.as_str())?.ok_or(LedgerError::UnknownCode)?;
-    if voucher.status == VoucherStatus::Void {
+    let Some(entry) = rules::void(&voucher, now) else {
         return Ok(voucher);
-    }
+    };
     transaction
         .execute(
             "UPDATE vouchers SET status = 'void' WHERE code_hash = ?1",
             [code.as_str()],
         )
         .map_err(sql_error)?;
-    insert_entry(
-        &transaction,
-        code.as_str(),
-        &LedgerEntry {
-            at: now,
-            kind: EntryKind::Voided,
-            amount: Money::ZERO,
-            balance_after: voucher.balance,
-            reference: voucher.batch.clone(),
-        },
-    )?;
+    insert_entry(&transaction, code.as_str(), &entry)?;
     transaction.commit().map_err(sql_error)?;
     voucher.status = VoucherStatus::Void;
     Ok(voucher)
