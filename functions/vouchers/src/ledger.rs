@@ -19,8 +19,8 @@
 use crate::code::{Pepper, VoucherCode, ALPHABET};
 use crate::error::{LedgerError, LedgerResult};
 use crate::model::{
-    AuditReport, Catalog, LedgerEntry, LineItem, LineRequest, NewBatch, Redemption, Refund,
-    Settlement, SettlementRow, Voucher,
+    AuditReport, BatchCheck, Catalog, LedgerEntry, LineItem, LineRequest, NewBatch, Redemption,
+    Refund, Settlement, SettlementRow, Voucher,
 };
 use crate::money::Money;
 use crate::store::{wib_date, RedeemCommand, RefundCommand, VoucherStore};
@@ -329,9 +329,34 @@ impl Ledger {
         settle(from, to, &redemptions)
     }
 
-    /// Checks every voucher's books: face value = balance + redeemed − refunded.
+    /// Checks every voucher's books (face value = balance + redeemed − refunded) and every
+    /// batch against the vouchers found under its name (count × amount).
     pub async fn audit(&self) -> LedgerResult<AuditReport> {
         let books = self.store.books().await?;
+        let batches = self.store.batches().await?;
+        let mut found: HashMap<&str, (u64, i128)> = HashMap::new();
+        for voucher in &books {
+            let entry = found.entry(voucher.batch.as_str()).or_insert((0, 0));
+            entry.0 += 1;
+            entry.1 += i128::from(voucher.face_value.rupiah());
+        }
+        let mut batch_checks = Vec::new();
+        for batch in &batches {
+            let (count, value) = found.get(batch.name.as_str()).copied().unwrap_or((0, 0));
+            let expected = i128::from(batch.count) * i128::from(batch.amount.rupiah());
+            if count != u64::from(batch.count) || value != expected {
+                batch_checks.push(BatchCheck {
+                    name: batch.name.clone(),
+                    count: batch.count,
+                    amount: batch.amount,
+                    found: count,
+                    found_value: i64::try_from(value)
+                        .ok()
+                        .and_then(|value| Money::new(value).ok())
+                        .unwrap_or_default(),
+                });
+            }
+        }
         let overflow = || LedgerError::Store("audit totals overflow".into());
         let mut report = AuditReport::default();
         for voucher in books {
@@ -364,6 +389,7 @@ impl Ledger {
                 report.discrepancies.push(voucher);
             }
         }
+        report.batches = batch_checks;
         Ok(report)
     }
 

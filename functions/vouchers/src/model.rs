@@ -181,6 +181,20 @@ pub struct AuditReport {
     pub redeemed: Money,
     pub refunded: Money,
     pub discrepancies: Vec<VoucherBooks>,
+    /// Batches whose vouchers do not add up to count × amount (missing or extra vouchers).
+    pub batches: Vec<BatchCheck>,
+}
+
+/// One batch reconciled against the vouchers found under its name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchCheck {
+    pub name: String,
+    /// As issued: how many vouchers, of how much each.
+    pub count: u32,
+    pub amount: Money,
+    /// As found in the store.
+    pub found: u64,
+    pub found_value: Money,
 }
 
 /// Staff roles, in increasing power: a supervisor may do what a cashier does, an admin all.

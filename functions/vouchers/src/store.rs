@@ -111,6 +111,10 @@ pub trait VoucherStore: Send + Sync {
     /// against the other.
     async fn books(&self) -> LedgerResult<Vec<VoucherBooks>>;
 
+    /// Every batch as it was issued (name, unit, count, amount, expiry), so the audit can
+    /// count the vouchers it finds against it.
+    async fn batches(&self) -> LedgerResult<Vec<NewBatch>>;
+
     async fn put_token(&self, token: &StaffToken) -> LedgerResult<()>;
     async fn token_by_hash(&self, token_hash: &str) -> LedgerResult<Option<StaffToken>>;
     async fn tokens(&self) -> LedgerResult<Vec<StaffToken>>;

@@ -1,6 +1,7 @@
 //! `galeri audit`: checks every voucher's books (face value = balance + redeemed − refunded)
 //! and prints the totals the program is accountable for: issued, spent, refunded, unspent.
-//! Exits non-zero, listing each voucher, when any book does not balance.
+//! Also reconciles each batch's count × amount with the vouchers found under it. Exits
+//! non-zero, listing each voucher and batch, when any book does not balance.
 
 use super::{ledger, runtime};
 use crate::cli::StoreArgs;
@@ -18,9 +19,24 @@ pub fn run(args: StoreArgs) -> anyhow::Result<ExitCode> {
         println!("  dibelanjakan     {}", report.redeemed);
         println!("  dikembalikan     {}", report.refunded);
         println!("  sisa saldo       {}", report.balance);
-        if report.discrepancies.is_empty() {
+        for batch in &report.batches {
+            println!(
+                "  batch {:?}: terbit {} × {} = {}, ditemukan {} voucher senilai {} — ada voucher yang hilang atau berlebih",
+                batch.name,
+                batch.count,
+                batch.amount,
+                format_rupiah(batch.amount.rupiah().saturating_mul(i64::from(batch.count))),
+                batch.found,
+                batch.found_value
+            );
+        }
+        if report.discrepancies.is_empty() && report.batches.is_empty() {
             println!("Semua buku seimbang.");
             return Ok(ExitCode::SUCCESS);
+        }
+        if report.discrepancies.is_empty() {
+            println!("{} batch TIDAK cocok dengan vouchernya.", report.batches.len());
+            return Ok(ExitCode::FAILURE);
         }
         println!("{} voucher TIDAK seimbang:", report.discrepancies.len());
         for books in &report.discrepancies {

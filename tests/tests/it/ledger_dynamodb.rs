@@ -785,3 +785,42 @@ async fn concurrent_sales_that_all_fit_all_succeed() -> Result<()> {
     store.delete_table().await?;
     Ok(())
 }
+
+/// `galeri audit` reconciles each batch's count × amount with the vouchers it finds: a voucher
+/// item that vanished is reported under its batch.
+#[tokio::test]
+async fn the_audit_reports_a_batch_missing_a_voucher() -> Result<()> {
+    let store = Arc::new(fresh_store().await?);
+    let pepper =
+        galeri_vouchers::Pepper::new(vec![7; 32]).map_err(|_| anyhow::anyhow!("pepper"))?;
+    let ledger = galeri_vouchers::Ledger::new(store.clone(), pepper.clone());
+    let batch = galeri_vouchers::model::NewBatch {
+        name: "audit-batch".into(),
+        unit: None,
+        count: 3,
+        amount: rp(50_000),
+        expires_on: NaiveDate::from_ymd_opt(2099, 1, 1).context("date")?,
+    };
+    let codes = ledger.issue(&batch, Utc::now()).await?;
+    let clean = ledger.audit().await?;
+    ensure!(clean.batches.is_empty(), "{clean:?}");
+    let hash = codes[0].hash(&pepper);
+    store
+        .client()
+        .delete_item()
+        .table_name(store.table())
+        .key("PK", AttributeValue::S(format!("V#{}", hash.as_str())))
+        .key("SK", AttributeValue::S("META".into()))
+        .send()
+        .await?;
+    let report = ledger.audit().await?;
+    assert_eq!(report.batches.len(), 1, "{report:?}");
+    let missing = &report.batches[0];
+    assert_eq!(
+        (missing.name.as_str(), missing.count, missing.found),
+        ("audit-batch", 3, 2)
+    );
+    assert_eq!(missing.found_value, rp(100_000));
+    store.delete_table().await?;
+    Ok(())
+}

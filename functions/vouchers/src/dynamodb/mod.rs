@@ -170,6 +170,10 @@ impl VoucherStore for DynamoStore {
         reports::books(self).await
     }
 
+    async fn batches(&self) -> LedgerResult<Vec<NewBatch>> {
+        reports::batches(self).await
+    }
+
     async fn put_token(&self, token: &StaffToken) -> LedgerResult<()> {
         tokens::put_token(self, token).await
     }

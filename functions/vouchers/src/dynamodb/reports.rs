@@ -91,3 +91,24 @@ pub(super) async fn books(store: &DynamoStore) -> LedgerResult<Vec<VoucherBooks>
         })
         .collect())
 }
+
+pub(super) async fn batches(store: &DynamoStore) -> LedgerResult<Vec<NewBatch>> {
+    let mut batches = store
+        .scan_records(&["batch"])
+        .await?
+        .iter()
+        .map(|item| {
+            let count = integer(item, "count")?;
+            Ok(NewBatch {
+                name: text(item, "name")?,
+                unit: optional_text(item, "unit")?,
+                count: u32::try_from(count)
+                    .map_err(|_| LedgerError::Store(format!("batch count {count}")))?,
+                amount: money_of(item, "amount")?,
+                expires_on: date_of(item, "expires_on")?,
+            })
+        })
+        .collect::<LedgerResult<Vec<_>>>()?;
+    batches.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(batches)
+}

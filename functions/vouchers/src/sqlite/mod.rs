@@ -250,6 +250,10 @@ impl VoucherStore for SqliteStore {
         self.read(reports::books).await
     }
 
+    async fn batches(&self) -> LedgerResult<Vec<NewBatch>> {
+        self.read(reports::batches).await
+    }
+
     async fn put_token(&self, token: &StaffToken) -> LedgerResult<()> {
         let token = token.clone();
         self.with(move |connection| tokens::put_token(connection, &token))
@@ -338,6 +342,19 @@ mod tests {
         assert_eq!(report.discrepancies.len(), 1);
         assert_eq!(report.discrepancies[0].hint, codes[1].hint());
         assert_eq!(report.balance.rupiah(), 160_000);
+        assert!(report.batches.is_empty(), "{report:?}");
+        // A voucher that vanished altogether: its batch no longer adds up.
+        connection
+            .execute_batch(&format!(
+                "PRAGMA foreign_keys = OFF; DELETE FROM vouchers WHERE hint = '{}';",
+                codes[2].hint()
+            ))
+            .unwrap_or_else(|error| panic!("{error}"));
+        let report = ledger.audit().await.unwrap_or_default();
+        assert_eq!(report.batches.len(), 1, "{report:?}");
+        let batch = &report.batches[0];
+        assert_eq!((batch.name.as_str(), batch.count, batch.found), ("b", 3, 2));
+        assert_eq!(batch.found_value.rupiah(), 100_000);
     }
 
     #[tokio::test]

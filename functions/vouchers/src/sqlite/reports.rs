@@ -2,10 +2,10 @@
 //! (audit).
 
 use super::rows::{
-    line_from_row, money, redemption_from_row, sql_error, stamp, REDEMPTION_COLUMNS,
+    line_from_row, money, parse_date, redemption_from_row, sql_error, stamp, REDEMPTION_COLUMNS,
 };
 use crate::error::LedgerResult;
-use crate::model::{LineItem, Redemption, VoucherBooks};
+use crate::model::{LineItem, NewBatch, Redemption, VoucherBooks};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use std::collections::HashMap;
@@ -72,5 +72,24 @@ pub(super) fn books(connection: &mut Connection) -> LedgerResult<Vec<VoucherBook
             })
         })
         .and_then(|rows| rows.collect())
+        .map_err(sql_error)
+}
+
+pub(super) fn batches(connection: &mut Connection) -> LedgerResult<Vec<NewBatch>> {
+    connection
+        .prepare_cached("SELECT name, unit, count, amount, expires_on FROM batches ORDER BY name")
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| {
+                    Ok(NewBatch {
+                        name: row.get(0)?,
+                        unit: row.get(1)?,
+                        count: row.get(2)?,
+                        amount: money(row.get(3)?)?,
+                        expires_on: parse_date(&row.get::<_, String>(4)?)?,
+                    })
+                })
+                .and_then(|rows| rows.collect())
+        })
         .map_err(sql_error)
 }
