@@ -48,6 +48,8 @@
         text: " " + words([name, producer[0], kecamatan[1], category[1], p[at.tags], p[at.sku]].join(" ")).join(" ")
       };
     });
+    // Sorted by name once, so a search only orders by score (a stable sort keeps names in order).
+    rows.sort(function (a, b) { return a.name < b.name ? -1 : a.name > b.name ? 1 : 0; });
     fromUrl();
     run();
   }
@@ -112,13 +114,14 @@
         }
         if (all) found.push({ row: row, score: inTitle });
       }
-      // Products whose own name holds more of the words come first, then by name.
-      found.sort(function (a, b) { return b.score - a.score || (a.row.name < b.row.name ? -1 : a.row.name > b.row.name ? 1 : 0); });
     }
+    // The hits in name order, for narrowing on the next keystroke.
     previous = {
       rows: active ? found.map(function (hit) { return hit.row; }) : null,
       filters: filterKey, query: folded, raw: query
     };
+    // Products whose own name holds more of the words come first, then by name (stable sort).
+    if (tokens.length) found.sort(function (a, b) { return b.score - a.score; });
     var filtered = performance.now();
     timing.filter = filtered - started;
     // The same results (a space typed, a filter re-chosen) need no new DOM.
