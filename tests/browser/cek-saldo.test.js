@@ -43,7 +43,7 @@ function recordBalanceRequests(page) {
 async function open(page) {
   await page.goto(`${galeri.url}/cek-saldo/`);
   return {
-    field: page.getByLabel("Kode voucher"),
+    field: page.getByLabel("Kode voucher", { exact: true }),
     button: page.getByRole("button", { name: "Cek saldo" }),
   };
 }

@@ -29,11 +29,17 @@ async function phonePage(browser, options = {}) {
   return page;
 }
 
-/** A full-page screenshot in tests/browser/artifacts/, kept for people to look at. */
+/**
+ * A full-page screenshot in tests/browser/artifacts/, kept for people to look at. Fails when
+ * the page is wider than the window: on a phone that means sideways scrolling.
+ */
 async function screenshot(page, name) {
   fs.mkdirSync(artifacts, { recursive: true });
   const file = path.join(artifacts, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
+  const overflow = await page.evaluate(() =>
+    document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  if (overflow > 0) throw new Error(`${name}: the page is ${overflow} px wider than the window (see ${file})`);
   return file;
 }
 

@@ -452,6 +452,8 @@
       return V.problem(parsed, typed.body);
     }
     if (state.balance && state.balance.problem) return state.balance.problem;
+    if (state.balance && state.balance.status === "void") return "Voucher ini sudah dibatalkan dan tidak dapat dipakai.";
+    if (state.balance && state.balance.status === "expired") return "Voucher ini sudah kedaluwarsa dan tidak dapat dipakai.";
     return null;
   }
 
@@ -520,7 +522,7 @@
         el("td", { class: "num" }, A.rupiah(line.total)));
     });
     var refunded = redemption.refund;
-    $("struk").replaceChildren(
+    var slip = el("div", null,
       el("p", { class: "receipt-head" }, el("strong", null, galleryTitle), el("br"), galleryAddress),
       el("p", { class: "receipt-meta" },
         "No. " + redemption.id, el("br"),
@@ -540,6 +542,7 @@
         "Ke voucher " + A.rupiah(refunded.voucher_amount) + ", tunai " + A.rupiah(refunded.cash_amount), el("br"),
         "Supervisor: " + refunded.supervisor) : null,
       el("p", { class: "receipt-foot" }, "Terima kasih telah berbelanja produk UKM/IKM Kabupaten Malang."));
+    $("struk").replaceChildren.apply($("struk"), Array.from(slip.childNodes));
     refundForm.hidden = Boolean(refunded);
     refundStatus.replaceChildren();
     $("token-supervisor").value = "";
@@ -657,9 +660,8 @@
       return el("tr", null,
         el("td", null, A.jam(s.at)),
         el("td", null, el("button", { type: "button", class: "link", "aria-label": "Lihat struk " + s.id, onclick: function () { openReceipt(s.id); } }, s.id)),
-        el("td", { class: "num" }, A.rupiah(s.total)),
-        el("td", { class: "num" }, A.rupiah(s.voucher)),
-        el("td", { class: "num" }, A.rupiah(s.cash)),
+        el("td", { class: "num" }, A.rupiah(s.total), el("br"),
+          el("span", { class: "result-meta" }, "voucher " + A.rupiah(s.voucher) + (s.cash ? ", tunai " + A.rupiah(s.cash) : ""))),
         el("td", null, s.refunded ? "Dikembalikan" : "Lunas"));
     });
     table.tBodies[0].replaceChildren.apply(table.tBodies[0], rows);
