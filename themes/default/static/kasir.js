@@ -274,6 +274,13 @@
     renderPayDetails();
   });
 
+  // A scanner (or a person) ends the code with Enter: go to Bayar, but let a person press it.
+  voucherInput.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    if (state.voucher) payButton.focus();
+  });
+
   /** What the voucher will pay for the cart, from POST /balance; the API decides at payment. */
   function checkBalance() {
     var voucher = state.voucher;
