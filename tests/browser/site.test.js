@@ -60,3 +60,58 @@ test("browse: home → category → product", async () => {
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+/** The number in the search page's "N produk ditemukan", once it has answered. */
+async function resultCount(page) {
+  const status = page.getByRole("status").filter({ hasText: /produk ditemukan|Tidak ada produk/ });
+  await status.waitFor();
+  const text = await status.innerText();
+  const match = /(\d+) produk ditemukan/.exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+test("search and filters at /cari/: results as you type, filters narrow them, the URL keeps both", async () => {
+  const page = await phonePage(browser);
+  // From the header search box on the home page.
+  await page.goto(`${galeri.url}/`);
+  const header = page.getByRole("banner");
+  await header.getByLabel("Cari produk").fill("kopi");
+  await header.getByLabel("Cari produk").press("Enter");
+  await page.waitForURL(/\/cari\/\?q=kopi$/);
+  const all = await resultCount(page);
+  assert.ok(all > 1, `${all} results for kopi`);
+
+  // Case, missing diacritics and word order do not matter.
+  const field = page.getByLabel("Cari produk", { exact: true });
+  const product = catalog.find((item) => item.name.split(" ").length >= 3);
+  const words = product.name.split(" ");
+  await field.fill(`${words[2]} ${words[0]}`.toUpperCase());
+  await page.waitForFunction(() => /[?&]q=/.test(location.search));
+  const results = page.getByRole("list", { name: "Hasil pencarian" });
+  await results.getByRole("link", { name: product.name }).first().waitFor();
+
+  // A category filter narrows the results and goes into the URL.
+  await field.fill("kopi");
+  await page.waitForFunction(() => new URLSearchParams(location.search).get("q") === "kopi");
+  const before = await resultCount(page);
+  const kopi = catalog.find((item) => /kopi|arabika|robusta/i.test(item.name));
+  await page.getByLabel("Kategori").selectOption(kopi.category);
+  await page.waitForFunction((slug) => new URLSearchParams(location.search).get("kategori") === slug, kopi.category);
+  const narrowed = await resultCount(page);
+  assert.ok(narrowed <= before && narrowed > 0, `${narrowed} of ${before}`);
+  await page.getByLabel("Halal saja").check();
+  await page.waitForFunction(() => new URLSearchParams(location.search).has("halal"));
+
+  // The URL can be shared: opened afresh, it shows the same search.
+  const shared = page.url();
+  const other = await phonePage(browser);
+  await other.goto(shared);
+  assert.equal(await other.getByLabel("Cari produk", { exact: true }).inputValue(), "kopi");
+  assert.equal(await other.getByLabel("Kategori").inputValue(), kopi.category);
+  assert.equal(await resultCount(other), await resultCount(page));
+  assert.deepEqual(await seriousViolations(page), []);
+  await screenshot(page, "cari");
+  assert.deepEqual(page.errors, []);
+  await other.context().close();
+  await page.context().close();
+});
