@@ -8,7 +8,7 @@ const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
 const { startGaleri } = require("./lib/galeri.js");
-const { launch, phonePage, screenshot, seriousViolations, artifacts } = require("./lib/browser.js");
+const { launch, phonePage, checkPage, artifacts } = require("./lib/browser.js");
 
 const FACE_VALUE = 200_000;
 
@@ -84,8 +84,7 @@ async function redemptionsOf(code) {
 test("sign in keeps the token in this tab only; a wrong token is refused; sign out forgets it", async () => {
   const page = await phonePage(browser);
   await page.goto(`${galeri.url}/kasir/`);
-  assert.deepEqual(await seriousViolations(page), []);
-  await screenshot(page, "kasir-masuk");
+  await checkPage(page, "kasir-masuk");
   await page.getByLabel("Token kasir").fill("glr_TOKENYANGSALAH0000000000000000");
   await page.getByRole("button", { name: "Masuk" }).click();
   await page.getByText("Token tidak dikenal atau sudah dicabut").waitFor();
@@ -136,8 +135,7 @@ test("a full sale: search, scanner, cart, voucher preview, a double tap on Bayar
   const preview = await page.locator("#rincian-bayar").innerText();
   assert.match(preview, new RegExp(`Dibayar voucher …${code.slice(-4)}\\s+${literal(rupiah(total))}`));
   assert.match(preview, /Sisa dibayar tunai\s+Rp0/);
-  assert.deepEqual(await seriousViolations(page), []);
-  await screenshot(page, "kasir-keranjang");
+  await checkPage(page, "kasir-keranjang");
 
   // A double tap: one sale.
   await page.getByRole("button", { name: "Bayar" }).dblclick();
@@ -161,8 +159,7 @@ test("a full sale: search, scanner, cart, voucher preview, a double tap on Bayar
   await sales.getByText("Lunas").waitFor();
   const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }));
   assert.ok(!stored.includes(code.slice(4, 8)) && !stored.includes(code.slice(9, 13)), stored);
-  assert.deepEqual(await seriousViolations(page), []);
-  await screenshot(page, "kasir-struk");
+  await checkPage(page, "kasir-struk");
 
   // Printing shows the receipt alone, within a 58 mm roll's width and on A4.
   await page.emulateMedia({ media: "print" });
@@ -304,8 +301,7 @@ test("a sale larger than the balance shows the cash part; a supervisor refunds i
   await page.getByRole("button", { name: "Penjualan baru" }).click();
   await page.getByRole("button", { name: `Lihat struk ${id}` }).click();
   await page.getByText("DIKEMBALIKAN", { exact: true }).waitFor();
-  assert.deepEqual(await seriousViolations(page), []);
-  await screenshot(page, "kasir-refund");
+  await checkPage(page, "kasir-refund");
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

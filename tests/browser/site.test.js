@@ -5,7 +5,7 @@
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const { startGaleri } = require("./lib/galeri.js");
-const { launch, phonePage, screenshot, seriousViolations } = require("./lib/browser.js");
+const { launch, phonePage, checkPage } = require("./lib/browser.js");
 
 let galeri;
 let browser;
@@ -33,8 +33,7 @@ after(async () => {
 test("browse: home → category → product", async () => {
   const page = await phonePage(browser);
   await page.goto(`${galeri.url}/`);
-  assert.deepEqual(await seriousViolations(page), []);
-  await screenshot(page, "beranda");
+  await checkPage(page, "beranda");
 
   // A category of a product the catalog sells, by its link on the home page.
   const main = page.getByRole("main");
@@ -43,8 +42,7 @@ test("browse: home → category → product", async () => {
   await categoryLink.click();
   await page.waitForURL(/\/kategori\/[a-z0-9-]+\/$/);
   await page.getByRole("heading", { level: 1, name: categoryName }).waitFor();
-  assert.deepEqual(await seriousViolations(page), []);
-  await screenshot(page, "kategori");
+  await checkPage(page, "kategori");
 
   const productLink = await firstLinkTo(page.getByRole("main"), /^\/produk\/[a-z0-9-]+\/[a-z0-9-]+\/$/);
   const productName = (await productLink.innerText()).trim().split("\n").pop().trim();
@@ -55,8 +53,7 @@ test("browse: home → category → product", async () => {
   assert.ok(product, `${productName} is in catalog.json`);
   const text = await page.getByRole("main").innerText();
   assert.ok(text.includes(product.sku), "the product page shows its SKU");
-  assert.deepEqual(await seriousViolations(page), []);
-  await screenshot(page, "produk");
+  await checkPage(page, "produk");
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
@@ -109,8 +106,7 @@ test("search and filters at /cari/: results as you type, filters narrow them, th
   assert.equal(await other.getByLabel("Cari produk", { exact: true }).inputValue(), "kopi");
   assert.equal(await other.getByLabel("Kategori").inputValue(), kopi.category);
   assert.equal(await resultCount(other), await resultCount(page));
-  assert.deepEqual(await seriousViolations(page), []);
-  await screenshot(page, "cari");
+  await checkPage(page, "cari");
   assert.deepEqual(page.errors, []);
   await other.context().close();
   await page.context().close();

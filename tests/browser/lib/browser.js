@@ -55,4 +55,27 @@ async function seriousViolations(page) {
     .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
 }
 
-module.exports = { launch, phonePage, screenshot, seriousViolations, artifacts, PHONE };
+/** Visible form fields without a visible label of their own (DESIGN.md: every input has one). */
+async function unlabelledFields(page) {
+  return page.evaluate(() => {
+    const shown = (el) => el.checkVisibility() && el.getClientRects().length > 0;
+    return Array.from(document.querySelectorAll("input:not([type=hidden]), select, textarea"))
+      .filter(shown)
+      .filter((field) => !Array.from(field.labels || []).some((label) => shown(label) && label.innerText.trim() !== ""))
+      .map((field) => field.outerHTML.slice(0, 120));
+  });
+}
+
+/**
+ * What every page visited must pass: no serious or critical axe-core violation, a visible label
+ * on every field, no sideways scrolling at 390 px; and a screenshot kept as `name`.png.
+ */
+async function checkPage(page, name) {
+  const violations = await seriousViolations(page);
+  if (violations.length) throw new Error(`${name}: axe-core:\n${violations.join("\n")}`);
+  const unlabelled = await unlabelledFields(page);
+  if (unlabelled.length) throw new Error(`${name}: fields without a visible label:\n${unlabelled.join("\n")}`);
+  return screenshot(page, name);
+}
+
+module.exports = { launch, phonePage, screenshot, checkPage, seriousViolations, unlabelledFields, artifacts, PHONE };

@@ -225,7 +225,7 @@
       rows.push(el("tr", null,
         el("td", null, el("span", { class: "cart-name" }, item.name), el("br"), el("span", { class: "result-meta" }, item.sku + " · " + A.rupiah(item.price))),
         el("td", { class: "qty-cell" },
-          el("label", { for: qtyId, class: "visually-hidden" }, "Jumlah " + item.name),
+          el("label", { for: qtyId, class: "qty-label" }, "Jumlah", el("span", { class: "visually-hidden" }, " " + item.name)),
           el("button", { type: "button", class: "button small secondary", "aria-label": "Kurangi " + item.name, disabled: locked, onclick: function () { setQty(sku, qty - 1); } }, "−"),
           qtyInput,
           el("button", { type: "button", class: "button small secondary", "aria-label": "Tambah satu " + item.name, disabled: locked, onclick: function () { setQty(sku, qty + 1); } }, "+")),
