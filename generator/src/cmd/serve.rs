@@ -98,6 +98,8 @@ pub fn site_and_api(state: AppState, out: &Path) -> Router {
 async fn build(args: &ServeArgs, local: SocketAddr) -> anyhow::Result<bool> {
     let mut options = BuildOptions::new(&args.source.content, &args.source.theme, &args.out);
     options.base_url = Some(format!("http://{local}/"));
+    // The API is nested at `/api` on this same origin (see `site_and_api`).
+    options.api_base_url = Some("/api/v1".into());
     let content = args.source.content.clone();
     let result = tokio::task::spawn_blocking(move || build_site(&options))
         .await

@@ -12,6 +12,7 @@ mod infra_template;
 mod ledger_crash;
 mod ledger_dynamodb;
 mod ledger_sqlite;
+mod site_budget;
 mod site_build;
 mod site_check;
 mod site_links;
