@@ -12,8 +12,9 @@ const path = require("node:path");
 const repoRoot = path.resolve(__dirname, "..", "..", "..");
 const binary = process.env.GALERI_BIN ||
   path.join(path.resolve(repoRoot, process.env.CARGO_TARGET_DIR || "target"), "debug", "galeri");
-/** How long `galeri serve` may take to build the site and start listening. */
-const START_TIMEOUT_MS = 180_000;
+/** How long `galeri serve` may take to build the site and start listening (the first build of
+ * a fresh clone resizes every photo; later ones find them in .galeri/image-cache). */
+const START_TIMEOUT_MS = 600_000;
 
 function freePort() {
   return new Promise((resolve, reject) => {
