@@ -99,7 +99,11 @@ fn product_pages_stay_within_the_budget_and_every_image_and_input_is_sized_and_l
     let mut heaviest = (0, PathBuf::new());
     let mut product_pages = 0;
     for (path, html) in &pages {
-        if !path.starts_with("produk") || path.components().count() != 4 {
+        // `produk/<producer>/<product>/index.html`; `produk/halaman/<n>/` is the list.
+        let is_product = path.starts_with("produk")
+            && !path.starts_with("produk/halaman")
+            && path.components().count() == 4;
+        if !is_product {
             continue;
         }
         product_pages += 1;
