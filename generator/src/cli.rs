@@ -1,6 +1,8 @@
 //! The command line: one subcommand per file under `cmd/`.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use crate::content::schema::{Schema, PRODUCER, PRODUCT};
+use crate::content::table::{columns, Cells};
+use clap::{Arg, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Galeri: the catalog and vouchers of the Galeri Dekranasda Kabupaten Malang.
@@ -29,6 +31,14 @@ pub enum Command {
     Tokens(TokensCommand),
     /// Load a build's `catalog.json` into the store as the price list.
     LoadCatalog(LoadCatalogArgs),
+    /// Write a new, commented producer or product page (flags for every key; prompts in a
+    /// terminal).
+    #[command(subcommand)]
+    New(NewCommand),
+    /// Create or update product pages from a spreadsheet (CSV), all rows checked first.
+    Import(ImportArgs),
+    /// Write every product to a spreadsheet (CSV) that `import` reads back unchanged.
+    Export(ExportArgs),
 }
 
 /// Where the content and theme are.
@@ -42,12 +52,20 @@ pub struct SourceArgs {
     pub theme: PathBuf,
 }
 
-/// Language of messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum Lang {
-    #[default]
-    Id,
-    En,
+/// Language of messages: defined where messages are worded; `--lang id|en` parses it here.
+pub use crate::content::diagnostics::Lang;
+
+impl ValueEnum for Lang {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Lang::Id, Lang::En]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(match self {
+            Lang::Id => "id",
+            Lang::En => "en",
+        }))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -161,6 +179,150 @@ pub struct LoadCatalogArgs {
     pub catalog: PathBuf,
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NewCommand {
+    /// A producer page: `content/producers/<slug>.md`.
+    Producer(NewProducerArgs),
+    /// A product page: `content/products/<producer>/<slug>.md` (needs `--producer`).
+    Product(NewProductArgs),
+}
+
+/// What every `galeri new` takes besides the fields.
+#[derive(Debug, Args, Clone)]
+pub struct NewOptions {
+    /// File name without `.md` (default: made from `--name`).
+    #[arg(long)]
+    pub slug: Option<String>,
+    /// Content folder.
+    #[arg(long, default_value = "content")]
+    pub content: PathBuf,
+    /// Ask for the keys not given as flags, even when stdin is not a terminal.
+    #[arg(long, short)]
+    pub interactive: bool,
+    /// Language of messages.
+    #[arg(long, value_enum, default_value_t)]
+    pub lang: Lang,
+}
+
+#[derive(Debug, Args)]
+pub struct NewProducerArgs {
+    #[command(flatten)]
+    pub options: NewOptions,
+    #[command(flatten)]
+    pub fields: ProducerFields,
+}
+
+#[derive(Debug, Args)]
+// For a new page the producer is its folder, not an override of it.
+#[command(mut_arg("producer", |arg| arg.help(
+    "Slug produsen: nama berkasnya di producers/ tanpa .md; halaman ditulis di products/<producer>/."
+)))]
+pub struct NewProductArgs {
+    #[command(flatten)]
+    pub options: NewOptions,
+    #[command(flatten)]
+    pub fields: ProductFields,
+}
+
+/// One `--flag VALUE` per column of `schema` (nested keys flattened: `--pirt`), help text from
+/// the schema table; values are cells as in the spreadsheet (`45000`, `true`, `a, b`).
+fn field_flags(command: clap::Command, schema: &'static Schema) -> clap::Command {
+    command.args(columns(schema.fields).into_iter().map(|column| {
+        Arg::new(column.name)
+            .long(column.name.replace('_', "-"))
+            .value_name(column.name.to_uppercase())
+            .help(column.field.help)
+    }))
+}
+
+fn field_values(matches: &ArgMatches, schema: &'static Schema) -> Cells {
+    columns(schema.fields)
+        .into_iter()
+        .filter_map(|column| {
+            matches
+                .get_one::<String>(column.name)
+                .map(|value| (column.path, value.clone()))
+        })
+        .collect()
+}
+
+/// Flags derived from a schema table (clap's derive needs fields known at compile time).
+macro_rules! schema_flags {
+    ($name:ident, $schema:expr) => {
+        #[derive(Debug, Clone, Default)]
+        pub struct $name {
+            /// Given values by field path.
+            pub cells: Cells,
+        }
+
+        impl FromArgMatches for $name {
+            fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+                Ok($name {
+                    cells: field_values(matches, &$schema),
+                })
+            }
+
+            fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+                self.cells.extend(field_values(matches, &$schema));
+                Ok(())
+            }
+        }
+
+        impl Args for $name {
+            fn augment_args(command: clap::Command) -> clap::Command {
+                field_flags(command, &$schema)
+            }
+
+            fn augment_args_for_update(command: clap::Command) -> clap::Command {
+                field_flags(command, &$schema)
+            }
+        }
+    };
+}
+
+schema_flags!(ProducerFields, PRODUCER);
+schema_flags!(ProductFields, PRODUCT);
+
+/// Column separator of a spreadsheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Separator {
+    /// `,`
+    #[default]
+    Comma,
+    /// `;`, what spreadsheets in the Indonesian locale write.
+    Semicolon,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The spreadsheet, saved as CSV (UTF-8, with or without BOM; `,` or `;` detected).
+    pub file: PathBuf,
+    /// Content folder.
+    #[arg(long, default_value = "content")]
+    pub content: PathBuf,
+    /// Show what would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Language of messages.
+    #[arg(long, value_enum, default_value_t)]
+    pub lang: Lang,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The CSV file to write (replaced atomically).
+    pub file: PathBuf,
+    /// Content folder.
+    #[arg(long, default_value = "content")]
+    pub content: PathBuf,
+    /// Column separator.
+    #[arg(long, value_enum, default_value_t)]
+    pub separator: Separator,
+    /// Language of messages.
+    #[arg(long, value_enum, default_value_t)]
+    pub lang: Lang,
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The `galeri` binary: parses the command line and runs one subcommand.
 
 use clap::Parser;
-use galeri::cli::{Cli, Command, TokensCommand, VouchersCommand};
+use galeri::cli::{Cli, Command, NewCommand, TokensCommand, VouchersCommand};
 use galeri::cmd;
 use std::process::ExitCode;
 
@@ -17,6 +17,10 @@ fn main() -> ExitCode {
         Command::Tokens(TokensCommand::List(args)) => cmd::tokens::list(args),
         Command::Tokens(TokensCommand::Revoke(args)) => cmd::tokens::revoke(args),
         Command::LoadCatalog(args) => cmd::load_catalog::run(args),
+        Command::New(NewCommand::Producer(args)) => cmd::new::producer(args),
+        Command::New(NewCommand::Product(args)) => cmd::new::product(args),
+        Command::Import(args) => cmd::import::run(args),
+        Command::Export(args) => cmd::export::run(args),
     };
     match result {
         Ok(code) => code,

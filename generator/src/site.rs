@@ -438,7 +438,7 @@ impl Site {
                         product.name.as_str(),
                         *producer,
                         category_position(&product.category),
-                        product.price,
+                        product.price.rupiah(),
                         u8::from(card.halal),
                         card.url.clone(),
                         card.image

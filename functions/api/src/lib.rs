@@ -17,7 +17,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use galeri_vouchers::Ledger;
@@ -128,6 +128,82 @@ pub enum Function {
     Report,
 }
 
+/// Which API Gateway API a route is published on. Anonymous callers and staff get separate
+/// APIs so that a flood of public balance checks spends only the public API's throttle
+/// buckets, never a till's (infra/README.md, "Throttling").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// Open to anyone with a code (the catalog site's Cek Saldo page).
+    Public,
+    /// Bearer-token routes of the tills and supervisors.
+    Staff,
+}
+
+/// One route of a function: method and path as written in `infra/openapi.yaml`, the API it is
+/// published on, and the handler the router mounts for it.
+pub struct Route {
+    pub method: HttpMethod,
+    pub path: &'static str,
+    pub api: Api,
+    handler: fn(MethodFilter) -> MethodRouter<AppState>,
+}
+
+/// The methods the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    Get,
+    Post,
+}
+
+impl HttpMethod {
+    /// As written in `infra/openapi.yaml` and the SAM template (upper case).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+        }
+    }
+
+    fn filter(self) -> MethodFilter {
+        match self {
+            HttpMethod::Get => MethodFilter::GET,
+            HttpMethod::Post => MethodFilter::POST,
+        }
+    }
+}
+
+/// Where a DynamoDB grant applies: the table itself or its one index (`GSI1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum On {
+    Table,
+    Index,
+}
+
+/// One IAM statement of a function's role, as the SAM template must write it.
+pub struct Grant {
+    /// IAM actions (`dynamodb:GetItem`, …). TransactWriteItems has none of its own: IAM checks
+    /// each part as the PutItem/UpdateItem it is.
+    pub actions: &'static [&'static str],
+    pub on: On,
+    /// `dynamodb:LeadingKeys` patterns (partition-key prefixes such as `F#*`) the statement is
+    /// limited to; empty for reads, which may touch any item.
+    pub leading_keys: &'static [&'static str],
+    /// `dynamodb:Attributes` the statement is limited to; empty for no limit.
+    pub attributes: &'static [&'static str],
+}
+
+/// What reading functions may write: the failed-lookup counter, and only its attributes.
+const COUNT_FAILURES: Grant = Grant {
+    actions: &["dynamodb:UpdateItem"],
+    on: On::Table,
+    leading_keys: &["F#*"],
+    attributes: &["PK", "SK", "failures", "record", "expires_at"],
+};
+
+/// The table every deployment is checked against: each function's routes (from which the
+/// router is built) and its DynamoDB grants (which the SAM template must match statement by
+/// statement, and which tests/tests/it/infra_template.rs checks against the calls the code
+/// makes on DynamoDB Local). Key prefixes follow functions/vouchers/src/dynamodb.
 impl Function {
     pub const ALL: [Function; 5] = [
         Function::Balance,
@@ -148,33 +224,141 @@ impl Function {
         }
     }
 
-    /// `(method, path)` of every route this function serves, as written in the OpenAPI file.
-    pub fn routes(self) -> &'static [(&'static str, &'static str)] {
+    /// Every route this function serves.
+    pub fn routes(self) -> &'static [Route] {
+        const BALANCE: &[Route] = &[
+            Route {
+                method: HttpMethod::Post,
+                path: "/v1/balance",
+                api: Api::Public,
+                handler: |method| on(method, handlers::balance),
+            },
+            Route {
+                method: HttpMethod::Get,
+                path: "/v1/health",
+                api: Api::Public,
+                handler: |method| on(method, handlers::health),
+            },
+        ];
+        const REDEEM: &[Route] = &[Route {
+            method: HttpMethod::Post,
+            path: "/v1/redemptions",
+            api: Api::Staff,
+            handler: |method| on(method, handlers::redeem),
+        }];
+        const REFUND: &[Route] = &[Route {
+            method: HttpMethod::Post,
+            path: "/v1/redemptions/{id}/refund",
+            api: Api::Staff,
+            handler: |method| on(method, handlers::refund),
+        }];
+        const HISTORY: &[Route] = &[
+            Route {
+                method: HttpMethod::Post,
+                path: "/v1/history",
+                api: Api::Staff,
+                handler: |method| on(method, handlers::history),
+            },
+            Route {
+                method: HttpMethod::Get,
+                path: "/v1/redemptions/{id}",
+                api: Api::Staff,
+                handler: |method| on(method, handlers::redemption),
+            },
+        ];
+        const REPORT: &[Route] = &[Route {
+            method: HttpMethod::Get,
+            path: "/v1/reports/settlement",
+            api: Api::Staff,
+            handler: |method| on(method, handlers::settlement),
+        }];
         match self {
-            Function::Balance => &[("POST", "/v1/balance"), ("GET", "/v1/health")],
-            Function::Redeem => &[("POST", "/v1/redemptions")],
-            Function::Refund => &[("POST", "/v1/redemptions/{id}/refund")],
-            Function::History => &[("POST", "/v1/history"), ("GET", "/v1/redemptions/{id}")],
-            Function::Report => &[("GET", "/v1/reports/settlement")],
+            Function::Balance => BALANCE,
+            Function::Redeem => REDEEM,
+            Function::Refund => REFUND,
+            Function::History => HISTORY,
+            Function::Report => REPORT,
+        }
+    }
+
+    /// Every DynamoDB statement of this function's role. Writes name the partition-key
+    /// prefixes they touch: V# voucher and its ledger entries, R# redemption, I#<operation>#
+    /// idempotency record, F# failed-lookup counter.
+    pub fn grants(self) -> &'static [Grant] {
+        const BALANCE: &[Grant] = &[
+            Grant {
+                actions: &["dynamodb:GetItem"],
+                on: On::Table,
+                leading_keys: &[],
+                attributes: &[],
+            },
+            COUNT_FAILURES,
+        ];
+        const REDEEM: &[Grant] = &[
+            Grant {
+                actions: &["dynamodb:BatchGetItem", "dynamodb:GetItem"],
+                on: On::Table,
+                leading_keys: &[],
+                attributes: &[],
+            },
+            Grant {
+                actions: &["dynamodb:PutItem", "dynamodb:UpdateItem"],
+                on: On::Table,
+                leading_keys: &["V#*", "R#*", "I#redeem#*"],
+                attributes: &[],
+            },
+            COUNT_FAILURES,
+        ];
+        const REFUND: &[Grant] = &[
+            Grant {
+                actions: &["dynamodb:GetItem"],
+                on: On::Table,
+                leading_keys: &[],
+                attributes: &[],
+            },
+            Grant {
+                actions: &["dynamodb:PutItem", "dynamodb:UpdateItem"],
+                on: On::Table,
+                leading_keys: &["V#*", "R#*", "I#refund#*"],
+                attributes: &[],
+            },
+        ];
+        const HISTORY: &[Grant] = &[
+            Grant {
+                actions: &["dynamodb:GetItem", "dynamodb:Query"],
+                on: On::Table,
+                leading_keys: &[],
+                attributes: &[],
+            },
+            COUNT_FAILURES,
+        ];
+        const REPORT: &[Grant] = &[
+            Grant {
+                actions: &["dynamodb:GetItem"],
+                on: On::Table,
+                leading_keys: &[],
+                attributes: &[],
+            },
+            Grant {
+                actions: &["dynamodb:Query"],
+                on: On::Index,
+                leading_keys: &[],
+                attributes: &[],
+            },
+        ];
+        match self {
+            Function::Balance => BALANCE,
+            Function::Redeem => REDEEM,
+            Function::Refund => REFUND,
+            Function::History => HISTORY,
+            Function::Report => REPORT,
         }
     }
 
     fn router(self) -> Router<AppState> {
-        match self {
-            Function::Balance => Router::new()
-                .route("/v1/balance", post(handlers::balance))
-                .route("/v1/health", get(handlers::health)),
-            Function::Redeem => Router::new().route("/v1/redemptions", post(handlers::redeem)),
-            Function::Refund => {
-                Router::new().route("/v1/redemptions/{id}/refund", post(handlers::refund))
-            }
-            Function::History => Router::new()
-                .route("/v1/history", post(handlers::history))
-                .route("/v1/redemptions/{id}", get(handlers::redemption)),
-            Function::Report => {
-                Router::new().route("/v1/reports/settlement", get(handlers::settlement))
-            }
-        }
+        self.routes().iter().fold(Router::new(), |router, route| {
+            router.route(route.path, (route.handler)(route.method.filter()))
+        })
     }
 }
 

@@ -4,7 +4,10 @@
 pub mod audit;
 pub mod build;
 pub mod check;
+pub mod export;
+pub mod import;
 pub mod load_catalog;
+pub mod new;
 pub mod serve;
 pub mod tokens;
 pub mod vouchers;

@@ -1,10 +1,18 @@
 //! Content problems as the user sees them: `path:line:col: message (hint)`, in Indonesian or
 //! English, sorted by file and position, with a one-line summary at the end.
 
-use crate::cli::Lang;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+/// The language of messages. It lives here, where messages are worded, so the content model
+/// does not depend on the command line (which only parses `--lang`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Id,
+    En,
+}
 
 /// A line/column pair, both counted from 1 as editors show them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -183,6 +191,52 @@ pub enum Problem {
     ProductsPerPage {
         value: i64,
     },
+    /// A file that `galeri new` or `galeri import` would create already exists.
+    FileExists,
+    /// A spreadsheet that is not UTF-8 text.
+    NotUtf8,
+    /// A CSV the reader could not split (`detail` from the csv crate).
+    Csv {
+        detail: String,
+    },
+    /// A spreadsheet saved with tabs between its columns.
+    TabSeparated,
+    /// A CSV column heading that no field declares.
+    UnknownColumn {
+        column: String,
+    },
+    /// A CSV column heading written twice.
+    DuplicateColumn {
+        column: String,
+    },
+    /// A column every row needs is not in the heading row.
+    MissingColumn {
+        column: String,
+    },
+    /// A row with fewer or more cells than the heading row.
+    RowLength {
+        found: usize,
+        expected: usize,
+    },
+    /// A required cell left empty.
+    EmptyCell {
+        column: String,
+    },
+    /// The same SKU in two rows of one spreadsheet.
+    DuplicateSkuRow {
+        sku: String,
+        row: usize,
+    },
+    /// Two rows of one spreadsheet that would create the same page.
+    DuplicateSlugRow {
+        slug: String,
+        row: usize,
+    },
+    /// A row that would rename an existing page.
+    SlugChange {
+        slug: String,
+        file: PathBuf,
+    },
 }
 
 /// A suggestion printed after the message, in parentheses.
@@ -196,6 +250,8 @@ pub enum Hint {
     KnownKeys(Vec<&'static str>),
     /// The 33 kecamatan, too long to list: point at the list instead.
     SeeKecamatanList,
+    /// A row split by another separator than the heading row.
+    Separator { row: char, heading: char },
 }
 
 /// One problem in one file.
@@ -347,6 +403,12 @@ fn hint_text(hint: &Hint, lang: Lang) -> String {
         }
         (Hint::SeeKecamatanList, Lang::En) => {
             "see the 33 kecamatan of Kabupaten Malang in DOMAIN.md".to_owned()
+        }
+        (Hint::Separator { row, heading }, Lang::Id) => {
+            format!("baris ini dipisah dengan `{row}`, padahal baris judul dengan `{heading}`")
+        }
+        (Hint::Separator { row, heading }, Lang::En) => {
+            format!("this row is split by `{row}` but the heading row by `{heading}`")
         }
     }
 }
@@ -644,6 +706,91 @@ fn message(problem: &Problem, lang: Lang) -> String {
                 format!("`products_per_page` harus antara 1 dan 500 (tertulis {value})")
             } else {
                 format!("`products_per_page` must be between 1 and 500 (got {value})")
+            }
+        }
+        P::FileExists => pick(
+            id,
+            "berkas ini sudah ada; tidak ditimpa",
+            "this file already exists; not overwritten",
+        ),
+        P::NotUtf8 => pick(
+            id,
+            "berkas bukan teks UTF-8 (simpan sebagai \"CSV UTF-8\")",
+            "the file is not UTF-8 text (save it as \"CSV UTF-8\")",
+        ),
+        P::Csv { detail } => {
+            if id {
+                format!("CSV tidak dapat dibaca: {detail}")
+            } else {
+                format!("cannot read the CSV: {detail}")
+            }
+        }
+        P::TabSeparated => pick(
+            id,
+            "kolom dipisah dengan tab; simpan sebagai CSV dengan pemisah `,` atau `;`",
+            "columns are separated by tabs; save it as CSV with `,` or `;`",
+        ),
+        P::UnknownColumn { column } => {
+            if id {
+                format!("kolom tidak dikenal `{column}`")
+            } else {
+                format!("unknown column `{column}`")
+            }
+        }
+        P::DuplicateColumn { column } => {
+            if id {
+                format!("kolom `{column}` ditulis lebih dari sekali")
+            } else {
+                format!("column `{column}` is written more than once")
+            }
+        }
+        P::MissingColumn { column } => {
+            if id {
+                format!("kolom wajib `{column}` tidak ada di baris judul")
+            } else {
+                format!("required column `{column}` is missing from the heading row")
+            }
+        }
+        P::RowLength { found, expected } => {
+            if id {
+                format!("baris ini punya {found} kolom, seharusnya {expected}")
+            } else {
+                let columns = if *found == 1 { "column" } else { "columns" };
+                format!("this row has {found} {columns}, expected {expected}")
+            }
+        }
+        P::EmptyCell { column } => {
+            if id {
+                format!("kolom `{column}` wajib diisi")
+            } else {
+                format!("column `{column}` must be filled in")
+            }
+        }
+        P::DuplicateSkuRow { sku, row } => {
+            if id {
+                format!("SKU `{sku}` sudah dipakai di baris {row}")
+            } else {
+                format!("SKU `{sku}` is already used in row {row}")
+            }
+        }
+        P::DuplicateSlugRow { slug, row } => {
+            if id {
+                format!("slug `{slug}` sudah dipakai di baris {row}")
+            } else {
+                format!("slug `{slug}` is already used in row {row}")
+            }
+        }
+        P::SlugChange { slug, file } => {
+            if id {
+                format!(
+                    "slug `{slug}` berbeda dari berkas {} untuk SKU ini; ganti nama berkas secara langsung, bukan lewat impor",
+                    display_path(file)
+                )
+            } else {
+                format!(
+                    "slug `{slug}` differs from {}, the file of this SKU; rename the file itself, not by import",
+                    display_path(file)
+                )
             }
         }
     }

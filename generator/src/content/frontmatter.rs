@@ -1,8 +1,17 @@
 //! Front matter: splitting a `.md` file into its YAML head and Markdown body, parsing the YAML
 //! with its real line/column on errors, finding where a key sits in the text (serde_yaml's
-//! `Value` forgets positions), and reading typed fields while collecting every problem.
+//! `Value` forgets positions), and reading the fields a `schema` table declares while collecting
+//! every problem.
 
 use super::diagnostics::{did_you_mean, Diagnostic, Expected, Hint, Position, Problem};
+use super::kecamatan;
+use super::permits::{
+    check_bpom, check_email, check_halal, check_nib, check_pirt, normalize_whatsapp,
+};
+use super::schema::{self, Field, Rule, Type};
+use super::{check_image, Image, ImageRoot};
+use chrono::NaiveDate;
+use galeri_vouchers::Money;
 use serde_yaml::{Mapping, Value};
 use std::path::{Path, PathBuf};
 
@@ -301,27 +310,45 @@ fn key_text<'t>(text: &'t str, key: &str) -> Option<&'t str> {
     None
 }
 
-/// Reads typed fields from one mapping and records every problem instead of stopping.
+/// Reads typed fields from one mapping and records every problem instead of stopping. Which
+/// keys exist, their types, whether they are required, their defaults and their rules all come
+/// from the mapping's `schema::Field` table; the readers only say which key they read.
 pub struct Fields<'a> {
     mapping: Mapping,
+    schema: &'static [Field],
     locator: &'a Locator<'a>,
     /// Path from the document root to this mapping.
     prefix: Vec<Step<'a>>,
     path: PathBuf,
     /// Where a missing key is reported: the mapping's own position.
     anchor: Position,
+    /// Decides which P-IRT are expired and which years are in the future.
+    this_year: i32,
+    /// Every key read and the type it was read as (see `Coverage`).
+    reads: Vec<(String, Type)>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Which keys a reader read, against the schema it declared: a declared key that is never read
+/// would be silently accepted, and a read key that is not declared could never be written.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// Declared but never read.
+    pub unread: Vec<String>,
+    /// Read but not declared, or read as another type than declared (`key: read as`).
+    pub undeclared: Vec<String>,
+}
+
 impl<'a> Fields<'a> {
-    /// Checks that `value` is a mapping whose keys are all in `known`; reports unknown keys
-    /// with a "did you mean" hint. A non-mapping is reported and read as empty.
+    /// Checks that `value` is a mapping whose keys are all declared in `schema`; reports unknown
+    /// keys with a "did you mean" hint. A non-mapping is reported and read as empty.
     pub fn new(
         value: Value,
-        known: &'static [&'static str],
+        schema: &'static [Field],
         locator: &'a Locator<'a>,
         prefix: Vec<Step<'a>>,
         path: &Path,
+        this_year: i32,
     ) -> Fields<'a> {
         let found = locator.find(&prefix);
         let anchor = if prefix.is_empty() {
@@ -331,10 +358,13 @@ impl<'a> Fields<'a> {
         };
         let mut fields = Fields {
             mapping: Mapping::new(),
+            schema,
             locator,
             prefix,
             path: path.to_path_buf(),
             anchor,
+            this_year,
+            reads: Vec::new(),
             diagnostics: Vec::new(),
         };
         match value {
@@ -352,6 +382,7 @@ impl<'a> Fields<'a> {
                     .push(Diagnostic::new(path, position, Problem::NotMapping));
             }
         }
+        let known: Vec<&'static str> = schema.iter().map(|field| field.name).collect();
         let unknown: Vec<(String, Position)> = fields
             .mapping
             .keys()
@@ -372,12 +403,103 @@ impl<'a> Fields<'a> {
             .collect();
         for (name, position) in unknown {
             let hint = did_you_mean(&name, known.iter().copied())
-                .or_else(|| Some(Hint::KnownKeys(known.to_vec())));
+                .or_else(|| Some(Hint::KnownKeys(known.clone())));
             fields.diagnostics.push(
                 Diagnostic::new(path, position, Problem::UnknownKey { key: name }).with_hint(hint),
             );
         }
         fields
+    }
+
+    /// The fields of the nested mapping under `key` (its schema from the table), or `None` when
+    /// the key is absent or not a mapping (reported).
+    pub fn nested(&mut self, key: &'a str) -> Option<Fields<'a>> {
+        self.note(key, Type::Mapping);
+        let nested = schema::find(self.schema, key)
+            .map(|field| field.nested)
+            .unwrap_or(&[]);
+        let value = match self.raw(key) {
+            None => return None,
+            Some(value @ Value::Mapping(_)) => value.clone(),
+            Some(_) => {
+                self.wrong_type(key, Expected::Mapping);
+                return None;
+            }
+        };
+        Some(Fields::new(
+            value,
+            nested,
+            self.locator,
+            self.steps_to(key),
+            &self.path,
+            self.this_year,
+        ))
+    }
+
+    /// Takes over a nested mapping's problems and reads.
+    pub fn absorb(&mut self, nested: Fields<'a>) {
+        let parent = nested
+            .prefix
+            .last()
+            .map(|step| match step {
+                Step::Key(key) => (*key).to_owned(),
+                Step::Index(index) => index.to_string(),
+            })
+            .unwrap_or_default();
+        self.reads.extend(
+            nested
+                .reads
+                .into_iter()
+                .map(|(key, kind)| (format!("{parent}.{key}"), kind)),
+        );
+        self.diagnostics.extend(nested.diagnostics);
+    }
+
+    /// Which declared keys were read and which read keys were declared, nested ones included
+    /// when their mapping was present and absorbed.
+    pub fn coverage(&self) -> Coverage {
+        let mut coverage = Coverage::default();
+        for (key, kind) in &self.reads {
+            let (parent, child) = match key.split_once('.') {
+                Some((parent, child)) => (Some(parent), child),
+                None => (None, key.as_str()),
+            };
+            let fields = match parent {
+                Some(parent) => schema::find(self.schema, parent)
+                    .map(|field| field.nested)
+                    .unwrap_or(&[]),
+                None => self.schema,
+            };
+            match schema::find(fields, child) {
+                Some(field) if field.kind == *kind => {}
+                Some(field) => coverage.undeclared.push(format!(
+                    "{key}: read as {kind:?}, declared {:?}",
+                    field.kind
+                )),
+                None => coverage.undeclared.push(key.clone()),
+            }
+        }
+        let read = |name: &str| self.reads.iter().any(|(key, _)| key == name);
+        for field in self.schema {
+            if !read(field.name) {
+                coverage.unread.push(field.name.to_owned());
+            }
+            for nested in field.nested {
+                let name = format!("{}.{}", field.name, nested.name);
+                if !read(&name) {
+                    coverage.unread.push(name);
+                }
+            }
+        }
+        coverage
+    }
+
+    fn note(&mut self, key: &str, kind: Type) {
+        self.reads.push((key.to_owned(), kind));
+    }
+
+    fn declared(&self, key: &str) -> Option<&'static Field> {
+        schema::find(self.schema, key)
     }
 
     fn steps_to(&self, key: &'a str) -> Vec<Step<'a>> {
@@ -455,9 +577,22 @@ impl<'a> Fields<'a> {
         self.mapping.get(key).filter(|value| !value.is_null())
     }
 
-    fn missing(&mut self, key: &'a str) {
-        let anchor = self.anchor;
-        self.report(anchor, Problem::MissingKey { key: key.into() }, None);
+    /// The raw value of `key`, or `None` after reporting it missing when the table says it is
+    /// required.
+    fn present(&mut self, key: &'a str) -> Option<Value> {
+        let value = self.raw(key).cloned();
+        if value.is_none() && self.declared(key).is_some_and(|field| field.required) {
+            let anchor = self.anchor;
+            self.report(anchor, Problem::MissingKey { key: key.into() }, None);
+        }
+        value
+    }
+
+    /// The declared default of `key`, as YAML.
+    fn default_of(&self, key: &str) -> Option<Value> {
+        self.declared(key)
+            .filter(|field| !field.default.is_empty())
+            .and_then(|field| serde_yaml::from_str(field.default).ok())
     }
 
     fn wrong_type(&mut self, key: &'a str, expected: Expected) {
@@ -472,18 +607,27 @@ impl<'a> Fields<'a> {
         );
     }
 
-    /// A text value; numbers are accepted as their text (YAML reads `unit: 250` as a number).
-    pub fn text(&mut self, key: &'a str, required: bool) -> Option<String> {
-        let text = match self.raw(key) {
-            None => {
-                if required {
-                    self.missing(key);
-                }
-                return None;
+    /// A text value, checked against its declared rule (a WhatsApp number comes back
+    /// normalized). Numbers are accepted as their text (YAML reads `unit: 250` as a number).
+    pub fn text(&mut self, key: &'a str) -> Option<String> {
+        self.note(key, Type::Text);
+        let text = self.plain_text(key)?;
+        let rule = self.declared(key).map_or(Rule::None, |field| field.rule);
+        match check_text(rule, text, self.this_year) {
+            Ok(text) => Some(text),
+            Err((problem, hint)) => {
+                let position = self.value_position(key);
+                self.report(position, problem, hint);
+                None
             }
-            Some(Value::String(text)) => text.trim().to_owned(),
-            Some(Value::Number(number)) => number.to_string(),
-            Some(_) => {
+        }
+    }
+
+    fn plain_text(&mut self, key: &'a str) -> Option<String> {
+        let text = match self.present(key)? {
+            Value::String(text) => text.trim().to_owned(),
+            Value::Number(number) => number.to_string(),
+            _ => {
                 self.wrong_type(key, Expected::Text);
                 return None;
             }
@@ -496,33 +640,99 @@ impl<'a> Fields<'a> {
         Some(text)
     }
 
-    pub fn integer(&mut self, key: &'a str, required: bool) -> Option<i64> {
-        match self.raw(key) {
-            None => {
-                if required {
-                    self.missing(key);
-                }
+    /// One of the 33 kecamatan, in its official spelling.
+    pub fn kecamatan(&mut self, key: &'a str) -> Option<&'static str> {
+        self.note(key, Type::Text);
+        let given = self.plain_text(key)?;
+        let found = kecamatan::find(&given);
+        if found.is_none() {
+            let hint = did_you_mean(&given, kecamatan::KECAMATAN).or(Some(Hint::SeeKecamatanList));
+            let position = self.value_position(key);
+            self.report(position, Problem::UnknownKecamatan { name: given }, hint);
+        }
+        found
+    }
+
+    /// A date written `YYYY-MM-DD`.
+    pub fn date(&mut self, key: &'a str) -> Option<NaiveDate> {
+        self.note(key, Type::Date);
+        let text = self.plain_text(key)?;
+        match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+            Ok(date) => Some(date),
+            Err(_) => {
+                let position = self.value_position(key);
+                self.report(position, Problem::BadDate { value: text }, None);
                 None
             }
-            Some(value) => match value.as_i64() {
-                Some(number) => Some(number),
-                None => {
-                    self.wrong_type(key, Expected::Integer);
-                    None
-                }
-            },
         }
     }
 
-    pub fn boolean(&mut self, key: &'a str, required: bool) -> Option<bool> {
-        match self.raw(key) {
-            None => {
-                if required {
-                    self.missing(key);
-                }
+    /// A whole number within its rule's range; the declared default when absent.
+    pub fn integer(&mut self, key: &'a str) -> Option<i64> {
+        self.note(key, Type::Integer);
+        let value = match self.present(key) {
+            Some(value) => value,
+            None => return self.default_of(key).and_then(|value| value.as_i64()),
+        };
+        let Some(number) = value.as_i64() else {
+            self.wrong_type(key, Expected::Integer);
+            return None;
+        };
+        let rule = self.declared(key).map_or(Rule::None, |field| field.rule);
+        let problem = match rule {
+            Rule::Year if !(1900..=i64::from(self.this_year)).contains(&number) => {
+                Some(Problem::Year { year: number })
+            }
+            Rule::PerPage if !(1..=500).contains(&number) => {
+                Some(Problem::ProductsPerPage { value: number })
+            }
+            _ => None,
+        };
+        match problem {
+            Some(problem) => {
+                let position = self.value_position(key);
+                self.report(position, problem, None);
                 None
             }
-            Some(Value::Bool(flag)) => Some(*flag),
+            None => Some(number),
+        }
+    }
+
+    /// An amount of whole rupiah above zero. Strings like `"Rp45.000"` and floats like `45.000`
+    /// (which YAML reads as 45.0) are refused, with the intended number as a hint when clear.
+    pub fn money(&mut self, key: &'a str) -> Option<Money> {
+        self.note(key, Type::Money);
+        let raw = self.present(key)?;
+        let position = self.value_position(key);
+        match raw {
+            Value::Number(number) if number.is_i64() || number.is_u64() => match number.as_i64() {
+                Some(amount) if amount > 0 => Money::new(amount).ok(),
+                Some(amount) => {
+                    self.report(position, Problem::PriceNotPositive { price: amount }, None);
+                    None
+                }
+                None => {
+                    self.report(position, Problem::PriceNotWhole, None);
+                    None
+                }
+            },
+            _ => {
+                let hint = self
+                    .source_text(key)
+                    .and_then(intended_rupiah)
+                    .map(|digits| Hint::WriteAs(format!("{key}: {digits}")));
+                self.report(position, Problem::PriceNotWhole, hint);
+                None
+            }
+        }
+    }
+
+    /// `true` or `false`; the declared default when absent.
+    pub fn boolean(&mut self, key: &'a str) -> Option<bool> {
+        self.note(key, Type::Boolean);
+        match self.present(key) {
+            None => self.default_of(key).and_then(|value| value.as_bool()),
+            Some(Value::Bool(flag)) => Some(flag),
             Some(_) => {
                 self.wrong_type(key, Expected::Boolean);
                 None
@@ -531,16 +741,15 @@ impl<'a> Fields<'a> {
     }
 
     /// A list of text; a single text is accepted as a one-item list.
-    pub fn text_list(&mut self, key: &'a str, required: bool) -> Option<Vec<String>> {
-        match self.raw(key) {
-            None => {
-                if required {
-                    self.missing(key);
-                }
-                None
-            }
-            Some(Value::String(text)) => Some(vec![text.trim().to_owned()]),
-            Some(Value::Sequence(items)) => {
+    pub fn text_list(&mut self, key: &'a str) -> Option<Vec<String>> {
+        self.note(key, Type::TextList);
+        self.plain_list(key)
+    }
+
+    fn plain_list(&mut self, key: &'a str) -> Option<Vec<String>> {
+        match self.present(key)? {
+            Value::String(text) => Some(vec![text.trim().to_owned()]),
+            Value::Sequence(items) => {
                 let texts: Option<Vec<String>> = items
                     .iter()
                     .map(|item| match item {
@@ -554,33 +763,143 @@ impl<'a> Fields<'a> {
                 }
                 texts
             }
-            Some(_) => {
+            _ => {
                 self.wrong_type(key, Expected::TextList);
                 None
             }
         }
     }
 
-    /// A nested mapping, as a raw value for a nested `Fields`.
-    pub fn mapping(&mut self, key: &'a str) -> Option<Value> {
-        match self.raw(key) {
-            None => None,
-            Some(value @ Value::Mapping(_)) => Some(value.clone()),
-            Some(_) => {
-                self.wrong_type(key, Expected::Mapping);
+    /// Image files beside the page (a list), each checked to exist, stay inside `content/` and
+    /// be a real image; problems point at the item.
+    pub fn images(&mut self, key: &'a str, root: &ImageRoot) -> Vec<Image> {
+        self.note(key, Type::TextList);
+        let files = self.plain_list(key).unwrap_or_default();
+        let page = self.path.clone();
+        files
+            .into_iter()
+            .enumerate()
+            .filter_map(|(index, file)| match check_image(root, &page, &file) {
+                Ok(image) => Some(image),
+                Err(problem) => {
+                    let position = self.item_position(key, index);
+                    self.report(position, problem, None);
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// One image file beside the page.
+    pub fn image(&mut self, key: &'a str, root: &ImageRoot) -> Option<Image> {
+        self.note(key, Type::Text);
+        let file = self.plain_text(key)?;
+        let page = self.path.clone();
+        match check_image(root, &page, &file) {
+            Ok(image) => Some(image),
+            Err(problem) => {
+                let position = self.value_position(key);
+                self.report(position, problem, None);
                 None
             }
         }
     }
 
-    /// Steps to a nested key, for building a nested `Fields`.
-    pub fn nested(&self, key: &'a str) -> Vec<Step<'a>> {
-        self.steps_to(key)
-    }
-
     pub fn finish(self) -> Vec<Diagnostic> {
         self.diagnostics
     }
+}
+
+/// Applies a text rule; the value comes back as it is kept (trimmed, normalized).
+fn check_text(rule: Rule, text: String, this_year: i32) -> Result<String, (Problem, Option<Hint>)> {
+    fn plain<T>(result: Result<T, Problem>) -> Result<T, (Problem, Option<Hint>)> {
+        result.map_err(|problem| (problem, None))
+    }
+    match rule {
+        Rule::Sku => {
+            if is_sku(&text) {
+                Ok(text)
+            } else {
+                let upper = text.to_uppercase();
+                let hint = is_sku(&upper).then_some(Hint::WriteAs(upper));
+                Err((Problem::BadSku { sku: text }, hint))
+            }
+        }
+        Rule::Slug => {
+            if super::is_slug(&text) {
+                Ok(text)
+            } else {
+                Err((Problem::BadSlug { slug: text }, None))
+            }
+        }
+        Rule::Nib => plain(check_nib(&text)).map(|()| text),
+        Rule::Pirt => plain(check_pirt(&text, this_year)).map(|()| text),
+        Rule::Bpom => plain(check_bpom(&text)).map(|()| text),
+        Rule::Halal => plain(check_halal(&text)).map(|()| text),
+        Rule::Email => plain(check_email(&text)).map(|()| text),
+        Rule::WhatsApp => plain(normalize_whatsapp(&text)),
+        Rule::BaseUrl => {
+            let trimmed = text.trim_end_matches('/').to_owned();
+            let host = trimmed
+                .strip_prefix("https://")
+                .or_else(|| trimmed.strip_prefix("http://"));
+            if host.is_some_and(|host| !host.is_empty() && !host.contains(char::is_whitespace)) {
+                Ok(trimmed)
+            } else {
+                Err((Problem::BaseUrl { value: text }, None))
+            }
+        }
+        Rule::Language => {
+            if text == "id" {
+                Ok(text)
+            } else {
+                Err((
+                    Problem::Language { value: text },
+                    Some(Hint::WriteAs("language: id".into())),
+                ))
+            }
+        }
+        // Checked by their own readers (kecamatan, images, years) or across files (references).
+        Rule::None
+        | Rule::Kecamatan
+        | Rule::Year
+        | Rule::PerPage
+        | Rule::Image
+        | Rule::Producer
+        | Rule::Category => Ok(text),
+    }
+}
+
+/// `[A-Z0-9-]{3,32}`.
+pub fn is_sku(sku: &str) -> bool {
+    (3..=32).contains(&sku.len())
+        && sku
+            .bytes()
+            .all(|byte| byte.is_ascii_uppercase() || byte.is_ascii_digit() || byte == b'-')
+}
+
+/// `"Rp45.000"`, `45.000`, `'45000'` → `45000`; anything ambiguous (decimals) → `None`.
+pub fn intended_rupiah(source: &str) -> Option<String> {
+    let text = source.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+    let text = text
+        .strip_prefix("Rp")
+        .or_else(|| text.strip_prefix("rp"))
+        .or_else(|| text.strip_prefix("RP"))
+        .unwrap_or(text)
+        .trim();
+    let groups: Vec<&str> = text.split('.').collect();
+    let grouped = groups.len() > 1
+        && (1..=3).contains(&groups[0].len())
+        && groups[1..].iter().all(|group| group.len() == 3);
+    let digits: String = if grouped {
+        groups.concat()
+    } else {
+        text.to_owned()
+    };
+    let valid = !digits.is_empty()
+        && digits.bytes().all(|byte| byte.is_ascii_digit())
+        && !digits.starts_with('0');
+    valid.then_some(digits)
 }
 
 #[cfg(test)]

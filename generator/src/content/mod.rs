@@ -8,7 +8,10 @@ pub mod page;
 pub mod permits;
 pub mod producer;
 pub mod product;
+pub mod proposal;
+pub mod schema;
 pub mod site;
+pub mod table;
 pub mod validate;
 
 use chrono::{Datelike, NaiveDate};
@@ -125,6 +128,20 @@ pub fn is_slug(text: &str) -> bool {
         })
 }
 
+/// A slug made from a name: `Kopi Robusta Dampit (250 g)` → `kopi-robusta-dampit-250-g`.
+/// Letters outside ASCII are dropped; the result may be empty.
+pub fn slug_from(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_owned()
+}
+
 /// One file found under `content/`, with what its place says about it.
 enum Source {
     Producer { slug: String },
@@ -133,8 +150,54 @@ enum Source {
     Misplaced { expected: &'static str },
 }
 
+/// Everything read from `content/`, each file checked on its own but not yet against the
+/// others: what `load` cross-checks, and what `galeri new` and `galeri import` check the pages
+/// they propose against.
+#[derive(Debug)]
+pub struct Loaded {
+    pub site: Option<SiteConfig>,
+    pub categories: Vec<Category>,
+    /// Every category slug written, including those of entries with problems of their own.
+    pub category_slugs: Vec<String>,
+    /// Every producer file's slug, including those with problems of their own.
+    pub producer_slugs: Vec<String>,
+    /// Sorted by slug.
+    pub producers: Vec<Producer>,
+    /// Sorted by producer, then slug.
+    pub products: Vec<Product>,
+    /// Sorted by weight, then title.
+    pub pages: Vec<Page>,
+    /// Problems found in single files.
+    pub diagnostics: Vec<Diagnostic>,
+    pub root: ImageRoot,
+    pub this_year: i32,
+}
+
 /// Loads and checks everything under `content`. `today` (WIB) decides which P-IRT are expired.
 pub fn load(content: &Path, today: NaiveDate) -> Result<Library, Diagnostics> {
+    let loaded = read_all(content, today)?;
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(validate::cross_check(
+        &loaded.categories,
+        &loaded.category_slugs,
+        &loaded.producer_slugs,
+        &loaded.products,
+    ));
+    match loaded.site {
+        Some(site) if diagnostics.is_empty() => Ok(Library {
+            site,
+            categories: loaded.categories,
+            producers: loaded.producers,
+            products: loaded.products,
+            pages: loaded.pages,
+        }),
+        _ => Err(Diagnostics::new(diagnostics)),
+    }
+}
+
+/// Reads and checks every file under `content` on its own. Fails only when `content` is not a
+/// folder.
+pub fn read_all(content: &Path, today: NaiveDate) -> Result<Loaded, Diagnostics> {
     let this_year = today.year();
     let mut diagnostics = Vec::new();
     let root = ImageRoot {
@@ -205,24 +268,18 @@ pub fn load(content: &Path, today: NaiveDate) -> Result<Library, Diagnostics> {
     producers.sort_by(|a, b| a.slug.cmp(&b.slug));
     products.sort_by(|a, b| (&a.producer, &a.slug).cmp(&(&b.producer, &b.slug)));
     pages.sort_by(|a, b| (a.weight, &a.title).cmp(&(b.weight, &b.title)));
-
-    diagnostics.extend(validate::cross_check(
-        &categories,
-        &category_slugs,
-        &producer_slugs,
-        &products,
-    ));
-
-    match site {
-        Some(site) if diagnostics.is_empty() => Ok(Library {
-            site,
-            categories,
-            producers,
-            products,
-            pages,
-        }),
-        _ => Err(Diagnostics::new(diagnostics)),
-    }
+    Ok(Loaded {
+        site,
+        categories,
+        category_slugs,
+        producer_slugs,
+        producers,
+        products,
+        pages,
+        diagnostics,
+        root,
+        this_year,
+    })
 }
 
 enum Parsed {
@@ -281,7 +338,7 @@ fn parse_source(
     }
 }
 
-fn read(content: &Path, relative: &Path) -> Result<String, Box<Diagnostic>> {
+pub(crate) fn read(content: &Path, relative: &Path) -> Result<String, Box<Diagnostic>> {
     let path = content.join(relative);
     std::fs::read_to_string(&path).map_err(|error| {
         let problem = if error.kind() == std::io::ErrorKind::NotFound {
@@ -348,6 +405,16 @@ mod tests {
         assert!(!is_slug("kopi--dampit"));
         assert!(!is_slug("-kopi"));
         assert!(!is_slug(""));
+    }
+
+    #[test]
+    fn slugs_from_names() {
+        assert_eq!(
+            slug_from("Kopi Robusta Dampit (250 g)"),
+            "kopi-robusta-dampit-250-g"
+        );
+        assert_eq!(slug_from("  Madu -- Klanceng! "), "madu-klanceng");
+        assert!(is_slug(&slug_from("Tempe Keripik Sanan")));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use super::diagnostics::Diagnostic;
 use super::frontmatter::{self, Fields, Locator};
+use super::schema::PAGE;
 use serde::Serialize;
 use std::path::Path;
 
@@ -19,8 +20,6 @@ pub struct Page {
     #[serde(skip)]
     pub body: String,
 }
-
-const KEYS: &[&str] = &["title", "description", "weight", "menu"];
 
 /// URL segments the site itself uses; a page may not take them.
 pub const RESERVED: &[&str] = &[
@@ -42,29 +41,36 @@ pub const RESERVED: &[&str] = &[
     "index",
 ];
 
+/// Parses one free page; `relative` is its path inside the content folder.
 pub fn parse(text: &str, relative: &Path, slug: &str) -> (Option<Page>, Vec<Diagnostic>) {
     let (parts, value) = match frontmatter::read(text, relative) {
         Ok(read) => read,
         Err(diagnostic) => return (None, vec![*diagnostic]),
     };
     let locator = Locator::new(parts.yaml, parts.yaml_first_line);
-    let mut fields = Fields::new(value, KEYS, &locator, Vec::new(), relative);
-    let title = fields.text("title", true);
-    let description = fields.text("description", false);
-    let weight = fields.integer("weight", false).unwrap_or(0);
-    let menu = fields.boolean("menu", false).unwrap_or(true);
-    fields.check_file_slug(slug, RESERVED);
+    // A page has no dated rule: the year is not used.
+    let mut fields = Fields::new(value, PAGE.fields, &locator, Vec::new(), relative, 0);
+    let page = read(&mut fields, slug, parts.body);
     let diagnostics = fields.finish();
     if !diagnostics.is_empty() {
         return (None, diagnostics);
     }
-    let page = title.map(|title| Page {
+    (page, diagnostics)
+}
+
+/// Reads every field of `schema::PAGE`.
+pub(crate) fn read(fields: &mut Fields<'_>, slug: &str, body: &str) -> Option<Page> {
+    let title = fields.text("title");
+    let description = fields.text("description");
+    let weight = fields.integer("weight").unwrap_or_default();
+    let menu = fields.boolean("menu").unwrap_or_default();
+    fields.check_file_slug(slug, RESERVED);
+    Some(Page {
         slug: slug.into(),
-        title,
+        title: title?,
         description,
         weight,
         menu,
-        body: parts.body.to_owned(),
-    });
-    (page, diagnostics)
+        body: body.to_owned(),
+    })
 }

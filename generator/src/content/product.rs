@@ -1,10 +1,11 @@
 //! A product (`products/<producer-slug>/<slug>.md`): what the gallery sells; body = description.
 
-use super::diagnostics::{Diagnostic, Hint, Position, Problem};
+use super::diagnostics::{Diagnostic, Position, Problem};
 use super::frontmatter::{self, Fields, Locator};
-use super::permits::{check_bpom, check_halal, check_pirt};
-use super::{check_image, Image, ImageRoot};
+use super::schema::PRODUCT;
+use super::{Image, ImageRoot};
 use chrono::NaiveDate;
+use galeri_vouchers::Money;
 use serde::Serialize;
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
@@ -22,7 +23,7 @@ pub struct Product {
     /// Category slug.
     pub category: String,
     /// Whole rupiah, more than zero.
-    pub price: i64,
+    pub price: Money,
     /// What one unit is, e.g. `250 g`.
     pub unit: String,
     pub images: Vec<Image>,
@@ -61,21 +62,6 @@ pub struct Permits {
     pub non_halal: bool,
 }
 
-const KEYS: &[&str] = &[
-    "name",
-    "sku",
-    "category",
-    "price",
-    "unit",
-    "images",
-    "permits",
-    "available",
-    "tags",
-    "added",
-    "producer",
-];
-const PERMIT_KEYS: &[&str] = &["pirt", "bpom", "halal", "non_halal"];
-
 /// Parses one product file. `folder` is the producer folder it sits in.
 pub fn parse(
     text: &str,
@@ -90,66 +76,72 @@ pub fn parse(
         Err(diagnostic) => return (None, vec![*diagnostic]),
     };
     let locator = Locator::new(parts.yaml, parts.yaml_first_line);
-    let mut fields = Fields::new(value, KEYS, &locator, Vec::new(), relative);
-    let name = fields.text("name", true);
-    let sku = fields.text("sku", true).and_then(|sku| {
-        if is_sku(&sku) {
-            Some(sku)
-        } else {
-            let position = fields.value_position("sku");
-            let upper = sku.to_uppercase();
-            let hint = is_sku(&upper).then_some(Hint::WriteAs(upper));
-            fields.report(position, Problem::BadSku { sku }, hint);
-            None
-        }
-    });
-    let category = fields.text("category", true);
-    let price = read_price(&mut fields);
-    let unit = fields.text("unit", true);
-    let images = fields
-        .text_list("images", false)
-        .unwrap_or_default()
-        .into_iter()
-        .enumerate()
-        .filter_map(|(index, file)| match check_image(root, relative, &file) {
-            Ok(image) => Some(image),
-            Err(problem) => {
-                let position = fields.item_position("images", index);
-                fields.report(position, problem, None);
-                None
-            }
-        })
-        .collect();
-    let permits = fields
-        .mapping("permits")
-        .map(|value| {
-            let mut nested = Fields::new(
-                value,
-                PERMIT_KEYS,
-                &locator,
-                fields.nested("permits"),
-                relative,
-            );
-            let permits = read_permits(&mut nested, this_year);
-            fields.diagnostics.extend(nested.finish());
+    let mut fields = Fields::new(
+        value,
+        PRODUCT.fields,
+        &locator,
+        Vec::new(),
+        relative,
+        this_year,
+    );
+    let product = read(&mut fields, folder, slug, root, parts.body);
+    let diagnostics = fields.finish();
+    if !diagnostics.is_empty() {
+        return (None, diagnostics);
+    }
+    (product, diagnostics)
+}
+
+/// Reads every field of `schema::PRODUCT`; `None` when a required one is missing or invalid.
+pub(crate) fn read(
+    fields: &mut Fields<'_>,
+    folder: &str,
+    slug: &str,
+    root: &ImageRoot,
+    body: &str,
+) -> Option<Product> {
+    let name = fields.text("name");
+    let sku = fields.text("sku");
+    let category = fields.text("category");
+    let price = fields.money("price");
+    let unit = fields.text("unit");
+    let images = fields.images("images", root);
+    let permits = match fields.nested("permits") {
+        Some(mut nested) => {
+            let permits = read_permits(&mut nested);
+            fields.absorb(nested);
             permits
-        })
-        .unwrap_or_default();
-    let available = fields.boolean("available", false).unwrap_or(true);
-    let tags = fields.text_list("tags", false).unwrap_or_default();
-    let added = fields.text("added", false).and_then(|text| {
-        match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
-            Ok(date) => Some(date),
-            Err(_) => {
-                let position = fields.value_position("added");
-                fields.report(position, Problem::BadDate { value: text }, None);
-                None
-            }
         }
-    });
-    let producer_override = fields.text("producer", false);
-    let spots = Spots {
-        producer: if producer_override.is_some() {
+        None => Permits::default(),
+    };
+    let available = fields.boolean("available").unwrap_or_default();
+    let tags = fields.text_list("tags").unwrap_or_default();
+    let added = fields.date("added");
+    let producer_override = fields.text("producer");
+    let spots = spots(fields, producer_override.is_some());
+    fields.check_file_slug(slug, &[]);
+    Some(Product {
+        slug: slug.into(),
+        producer: producer_override.unwrap_or_else(|| folder.to_owned()),
+        name: name?,
+        sku: sku?,
+        category: category?,
+        price: price?,
+        unit: unit?,
+        images,
+        permits,
+        available,
+        tags,
+        added,
+        body: body.to_owned(),
+        file: fields.path().to_path_buf(),
+        spots,
+    })
+}
+
+fn spots(fields: &Fields<'_>, producer_override: bool) -> Spots {
+    Spots {
+        producer: if producer_override {
             fields.value_position("producer")
         } else {
             Position::START
@@ -161,132 +153,69 @@ pub fn parse(
         } else {
             fields.value_position("category")
         },
+    }
+}
+
+/// What the rules across files need of a page that has problems of its own: its references
+/// and permits as written (unchecked; empty when absent), so `galeri new` and `galeri import`
+/// report those rules in the same run. The other values are placeholders: a stand-in is only
+/// ever checked, never published.
+pub(crate) fn stand_in(text: &str, relative: &Path, folder: &str, slug: &str) -> Option<Product> {
+    let (parts, value) = frontmatter::read(text, relative).ok()?;
+    let locator = Locator::new(parts.yaml, parts.yaml_first_line);
+    let written = |value: Option<&Value>| {
+        value
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .map(str::to_owned)
     };
-    fields.check_file_slug(slug, &[]);
-    let diagnostics = fields.finish();
-    if !diagnostics.is_empty() {
-        return (None, diagnostics);
-    }
-    let product = match (name, sku, category, price, unit) {
-        (Some(name), Some(sku), Some(category), Some(price), Some(unit)) => Some(Product {
-            slug: slug.into(),
-            producer: producer_override.unwrap_or_else(|| folder.to_owned()),
-            name,
-            sku,
-            category,
-            price,
-            unit,
-            images,
-            permits,
-            available,
-            tags,
-            added,
-            body: parts.body.to_owned(),
-            file: relative.to_path_buf(),
-            spots,
-        }),
-        _ => None,
+    let permit = |key: &str| written(value.get("permits").and_then(|permits| permits.get(key)));
+    let producer_override = written(value.get("producer"));
+    let permits = Permits {
+        pirt: permit("pirt"),
+        bpom: permit("bpom"),
+        halal: permit("halal"),
+        non_halal: value
+            .get("permits")
+            .and_then(|permits| permits.get("non_halal"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     };
-    (product, diagnostics)
+    let sku = written(value.get("sku")).unwrap_or_default();
+    let category = written(value.get("category")).unwrap_or_default();
+    let fields = Fields::new(value, PRODUCT.fields, &locator, Vec::new(), relative, 0);
+    Some(Product {
+        slug: slug.into(),
+        producer: producer_override
+            .clone()
+            .unwrap_or_else(|| folder.to_owned()),
+        name: String::new(),
+        sku,
+        category,
+        price: Money::ZERO,
+        unit: String::new(),
+        images: Vec::new(),
+        permits,
+        available: true,
+        tags: Vec::new(),
+        added: None,
+        body: String::new(),
+        file: relative.to_path_buf(),
+        spots: spots(&fields, producer_override.is_some()),
+    })
 }
 
-fn is_sku(sku: &str) -> bool {
-    (3..=32).contains(&sku.len())
-        && sku
-            .bytes()
-            .all(|byte| byte.is_ascii_uppercase() || byte.is_ascii_digit() || byte == b'-')
-}
-
-/// A price must be a YAML integer above zero. Strings like `"Rp45.000"` and floats like `45.000`
-/// (which YAML reads as 45.0) are refused, with the intended number as a hint when it is clear.
-fn read_price(fields: &mut Fields<'_>) -> Option<i64> {
-    let raw = fields.raw("price").cloned();
-    let position = fields.value_position("price");
-    match raw {
-        None => {
-            fields.integer("price", true);
-            None
-        }
-        Some(Value::Number(number)) if number.is_i64() || number.is_u64() => {
-            match number.as_i64() {
-                Some(price) if price > 0 => Some(price),
-                Some(price) => {
-                    fields.report(position, Problem::PriceNotPositive { price }, None);
-                    None
-                }
-                None => {
-                    fields.report(position, Problem::PriceNotWhole, None);
-                    None
-                }
-            }
-        }
-        Some(_) => {
-            let hint = fields
-                .source_text("price")
-                .and_then(intended_rupiah)
-                .map(|digits| Hint::WriteAs(format!("price: {digits}")));
-            fields.report(position, Problem::PriceNotWhole, hint);
-            None
-        }
-    }
-}
-
-/// `"Rp45.000"`, `45.000`, `'45000'` → `45000`; anything ambiguous (decimals) → `None`.
-fn intended_rupiah(source: &str) -> Option<String> {
-    let text = source.trim().trim_matches(|c| c == '"' || c == '\'').trim();
-    let text = text
-        .strip_prefix("Rp")
-        .or_else(|| text.strip_prefix("rp"))
-        .or_else(|| text.strip_prefix("RP"))
-        .unwrap_or(text)
-        .trim();
-    let groups: Vec<&str> = text.split('.').collect();
-    let grouped = groups.len() > 1
-        && (1..=3).contains(&groups[0].len())
-        && groups[1..].iter().all(|group| group.len() == 3);
-    let digits: String = if grouped {
-        groups.concat()
-    } else {
-        text.to_owned()
+/// Reads every field of `schema::PERMIT_FIELDS`: each number is checked by its declared rule.
+pub(crate) fn read_permits(fields: &mut Fields<'_>) -> Permits {
+    let permits = Permits {
+        pirt: fields.text("pirt"),
+        bpom: fields.text("bpom"),
+        halal: fields.text("halal"),
+        non_halal: fields.boolean("non_halal").unwrap_or_default(),
     };
-    let valid = !digits.is_empty()
-        && digits.bytes().all(|byte| byte.is_ascii_digit())
-        && !digits.starts_with('0');
-    valid.then_some(digits)
-}
-
-fn read_permits(fields: &mut Fields<'_>, this_year: i32) -> Permits {
-    let mut permits = Permits::default();
-    if let Some(pirt) = fields.text("pirt", false) {
-        match check_pirt(&pirt, this_year) {
-            Ok(()) => permits.pirt = Some(pirt),
-            Err(problem) => {
-                let position = fields.value_position("pirt");
-                fields.report(position, problem, None);
-            }
-        }
-    }
-    if let Some(bpom) = fields.text("bpom", false) {
-        match check_bpom(&bpom) {
-            Ok(()) => permits.bpom = Some(bpom),
-            Err(problem) => {
-                let position = fields.value_position("bpom");
-                fields.report(position, problem, None);
-            }
-        }
-    }
-    let halal = fields.text("halal", false);
-    if let Some(halal) = &halal {
-        match check_halal(halal) {
-            Ok(()) => permits.halal = Some(halal.clone()),
-            Err(problem) => {
-                let position = fields.value_position("halal");
-                fields.report(position, problem, None);
-            }
-        }
-    }
-    permits.non_halal = fields.boolean("non_halal", false).unwrap_or(false);
-    if permits.non_halal && halal.is_some() {
+    // A halal number that failed its own check still counts as written here.
+    if permits.non_halal && fields.raw("halal").is_some() {
         let position = fields.key_position("non_halal");
         fields.report(position, Problem::HalalAndNonHalal, None);
     }
@@ -297,7 +226,7 @@ fn read_permits(fields: &mut Fields<'_>, this_year: i32) -> Permits {
 // Tests may panic: a panic is a failed test.
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
-    use super::*;
+    use super::super::frontmatter::intended_rupiah;
 
     #[test]
     fn intended_rupiah_reads_common_mistakes() {

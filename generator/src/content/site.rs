@@ -1,8 +1,8 @@
 //! `site.yaml` (the gallery's settings) and `categories.yaml` (the category list).
 
-use super::diagnostics::{Diagnostic, Hint, Problem};
+use super::diagnostics::{Diagnostic, Problem};
 use super::frontmatter::{parse_yaml, Fields, Locator, Step};
-use super::permits::{check_email, normalize_whatsapp};
+use super::schema::{CATEGORY, SITE};
 use serde::Serialize;
 use serde_yaml::Value;
 use std::path::Path;
@@ -53,21 +53,6 @@ pub struct Category {
     pub line: usize,
 }
 
-const SITE_KEYS: &[&str] = &[
-    "title",
-    "tagline",
-    "base_url",
-    "language",
-    "sample_data",
-    "address",
-    "opening_hours",
-    "contact",
-    "api_base_url",
-    "products_per_page",
-];
-const CONTACT_KEYS: &[&str] = &["phone", "whatsapp", "email"];
-const CATEGORY_KEYS: &[&str] = &["slug", "name", "description", "food"];
-
 /// Parses `site.yaml`. `None` when a required setting is missing or malformed.
 pub fn parse_site(text: &str, path: &Path) -> (Option<SiteConfig>, Vec<Diagnostic>) {
     let value = match parse_yaml(text, 1, path) {
@@ -75,114 +60,50 @@ pub fn parse_site(text: &str, path: &Path) -> (Option<SiteConfig>, Vec<Diagnosti
         Err(diagnostic) => return (None, vec![*diagnostic]),
     };
     let locator = Locator::new(text, 1);
-    let mut fields = Fields::new(value, SITE_KEYS, &locator, Vec::new(), path);
-    let title = fields.text("title", true);
-    let tagline = fields.text("tagline", false);
-    let base_url = fields.text("base_url", true).and_then(|url| {
-        let trimmed = url.trim_end_matches('/').to_owned();
-        let host = trimmed
-            .strip_prefix("https://")
-            .or_else(|| trimmed.strip_prefix("http://"));
-        if host.is_some_and(|host| !host.is_empty() && !host.contains(char::is_whitespace)) {
-            Some(trimmed)
-        } else {
-            let position = fields.value_position("base_url");
-            fields.report(position, Problem::BaseUrl { value: url }, None);
-            None
-        }
-    });
-    let language = fields.text("language", true).and_then(|language| {
-        if language == "id" {
-            Some(language)
-        } else {
-            let position = fields.value_position("language");
-            fields.report(
-                position,
-                Problem::Language { value: language },
-                Some(Hint::WriteAs("language: id".into())),
-            );
-            None
-        }
-    });
-    let sample_data = fields.boolean("sample_data", false).unwrap_or(false);
-    let address = fields.text("address", true);
-    let opening_hours = fields.text_list("opening_hours", true);
-    let api_base_url = fields.text("api_base_url", true);
-    let products_per_page = match fields.integer("products_per_page", false) {
-        None => Some(24),
-        Some(value) if (1..=500).contains(&value) => usize::try_from(value).ok(),
-        Some(value) => {
-            let position = fields.value_position("products_per_page");
-            fields.report(position, Problem::ProductsPerPage { value }, None);
-            None
-        }
-    };
+    let mut fields = Fields::new(value, SITE.fields, &locator, Vec::new(), path, 0);
+    let config = read_site(&mut fields);
+    (config, fields.finish())
+}
+
+/// Reads every field of `schema::SITE`.
+pub(crate) fn read_site(fields: &mut Fields<'_>) -> Option<SiteConfig> {
+    let title = fields.text("title");
+    let tagline = fields.text("tagline");
+    let base_url = fields.text("base_url");
+    let language = fields.text("language");
+    let sample_data = fields.boolean("sample_data").unwrap_or_default();
+    let address = fields.text("address");
+    let opening_hours = fields.text_list("opening_hours");
+    let api_base_url = fields.text("api_base_url");
+    let products_per_page = fields
+        .integer("products_per_page")
+        .and_then(|value| usize::try_from(value).ok());
     let mut contact = Contact::default();
     let mut contact_valid = true;
-    if let Some(value) = fields.mapping("contact") {
-        let mut nested = Fields::new(
-            value,
-            CONTACT_KEYS,
-            &locator,
-            fields.nested("contact"),
-            path,
-        );
-        contact.phone = nested.text("phone", false);
-        contact.email = nested.text("email", false).and_then(|email| {
-            check_email(&email)
-                .map_err(|problem| {
-                    let position = nested.value_position("email");
-                    nested.report(position, problem, None);
-                })
-                .ok()
-                .map(|()| email)
-        });
-        if let Some(number) = nested.text("whatsapp", false) {
-            match normalize_whatsapp(&number) {
-                Ok(normalized) => contact.whatsapp = Some(normalized),
-                Err(problem) => {
-                    let position = nested.value_position("whatsapp");
-                    nested.report(position, problem, None);
-                }
-            }
-        }
-        let problems = nested.finish();
-        contact_valid = problems.is_empty();
-        fields.diagnostics.extend(problems);
+    if let Some(mut nested) = fields.nested("contact") {
+        contact = Contact {
+            phone: nested.text("phone"),
+            whatsapp: nested.text("whatsapp"),
+            email: nested.text("email"),
+        };
+        contact_valid = nested.diagnostics.is_empty();
+        fields.absorb(nested);
     }
-    let diagnostics = fields.finish();
-    let config = match (
-        title,
-        base_url,
-        language,
-        address,
-        opening_hours,
-        api_base_url,
-        products_per_page,
-    ) {
-        (
-            Some(title),
-            Some(base_url),
-            Some(language),
-            Some(address),
-            Some(opening_hours),
-            Some(api_base_url),
-            Some(products_per_page),
-        ) if contact_valid => Some(SiteConfig {
-            title,
-            tagline,
-            base_url,
-            language,
-            sample_data,
-            address,
-            opening_hours,
-            contact,
-            api_base_url,
-            products_per_page,
-        }),
-        _ => None,
-    };
-    (config, diagnostics)
+    if !contact_valid {
+        return None;
+    }
+    Some(SiteConfig {
+        title: title?,
+        tagline,
+        base_url: base_url?,
+        language: language?,
+        sample_data,
+        address: address?,
+        opening_hours: opening_hours?,
+        contact,
+        api_base_url: api_base_url?,
+        products_per_page: products_per_page?,
+    })
 }
 
 /// Parses `categories.yaml`: a list of categories. Also returns every slug written, valid or
@@ -213,36 +134,30 @@ pub fn parse_categories(text: &str, path: &Path) -> (Vec<Category>, Vec<String>,
         }
         let mut fields = Fields::new(
             item,
-            CATEGORY_KEYS,
+            CATEGORY.fields,
             &locator,
             vec![Step::Index(index)],
             path,
+            0,
         );
-        let slug = fields.text("slug", true).and_then(|slug| {
-            if super::is_slug(&slug) {
-                Some(slug)
-            } else {
-                let position = fields.value_position("slug");
-                fields.report(position, Problem::BadSlug { slug }, None);
-                None
-            }
-        });
-        let name = fields.text("name", true);
-        let description = fields.text("description", true);
-        let food = fields.boolean("food", true);
-        let line = fields.anchor().line;
+        let category = read_category(&mut fields);
         diagnostics.extend(fields.finish());
-        if let (Some(slug), Some(name), Some(description), Some(food)) =
-            (slug, name, description, food)
-        {
-            categories.push(Category {
-                slug,
-                name,
-                description,
-                food,
-                line,
-            });
-        }
+        categories.extend(category);
     }
     (categories, written, diagnostics)
+}
+
+/// Reads every field of `schema::CATEGORY`.
+pub(crate) fn read_category(fields: &mut Fields<'_>) -> Option<Category> {
+    let slug = fields.text("slug");
+    let name = fields.text("name");
+    let description = fields.text("description");
+    let food = fields.boolean("food");
+    Some(Category {
+        slug: slug?,
+        name: name?,
+        description: description?,
+        food: food?,
+        line: fields.anchor().line,
+    })
 }

@@ -4,7 +4,6 @@
 use crate::content::Library;
 use chrono::{DateTime, Utc};
 use galeri_vouchers::model::{Catalog, CatalogItem};
-use galeri_vouchers::Money;
 
 /// The catalog of available products, sorted by SKU.
 pub fn catalog(library: &Library, generated_at: DateTime<Utc>) -> Catalog {
@@ -12,15 +11,12 @@ pub fn catalog(library: &Library, generated_at: DateTime<Utc>) -> Catalog {
         .products
         .iter()
         .filter(|product| product.available)
-        .filter_map(|product| {
-            // Prices were checked positive when loading; a refused amount cannot occur here.
-            Money::new(product.price).ok().map(|price| CatalogItem {
-                sku: product.sku.clone(),
-                name: product.name.clone(),
-                producer: product.producer.clone(),
-                category: product.category.clone(),
-                price,
-            })
+        .map(|product| CatalogItem {
+            sku: product.sku.clone(),
+            name: product.name.clone(),
+            producer: product.producer.clone(),
+            category: product.category.clone(),
+            price: product.price,
         })
         .collect();
     items.sort_by(|a, b| a.sku.cmp(&b.sku));

@@ -5,7 +5,6 @@ use crate::content::product::Product;
 use crate::content::Library;
 use crate::render::urls;
 use chrono::NaiveDate;
-use galeri_vouchers::format_rupiah;
 
 /// How many products the feed carries.
 pub const FEED_SIZE: usize = 20;
@@ -68,7 +67,7 @@ pub fn atom(
             "    <summary>{}</summary>\n",
             escape_xml(&format!(
                 "{} / {} — {}",
-                format_rupiah(product.price),
+                product.price.format(),
                 product.unit,
                 producer
             ))

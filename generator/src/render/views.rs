@@ -126,7 +126,7 @@ impl<'a> Card<'a> {
             name: &product.name,
             sku: &product.sku,
             url,
-            price: product.price,
+            price: product.price.rupiah(),
             unit: &product.unit,
             producer: &producer.name,
             producer_url: urls::producer(&producer.slug),

@@ -4,7 +4,6 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // In tests a failed expectation is the failure.
 
-
 use crate::api_support::{Harness, StoreKind, FACE_VALUE};
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -5,7 +5,6 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // In tests a failed expectation is the failure.
 
-
 use crate::api_support::{request, stranger_code, Harness, StoreKind, FACE_VALUE};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};

@@ -5,7 +5,6 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // In tests a failed expectation is the failure.
 
-
 use crate::api_support::{Harness, StoreKind};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
@@ -41,7 +40,7 @@ fn served_routes() -> BTreeSet<(String, String)> {
     Function::ALL
         .iter()
         .flat_map(|function| function.routes().iter())
-        .map(|(method, path)| (method.to_string(), path.to_string()))
+        .map(|route| (route.method.as_str().to_string(), route.path.to_string()))
         .collect()
 }
 
@@ -90,7 +89,7 @@ async fn the_router_serves_what_the_contract_documents_and_each_function_only_it
             let own = function
                 .routes()
                 .iter()
-                .any(|(m, p)| *m == method && *p == path);
+                .any(|route| route.method.as_str() == method && route.path == path);
             let (status, slug) = slug_of(&router, &method, &path).await;
             // A path shared with another function answers 405 for the other's method.
             let refused = slug == "not-found" || status == StatusCode::METHOD_NOT_ALLOWED;

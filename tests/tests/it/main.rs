@@ -16,3 +16,6 @@ mod site_budget;
 mod site_build;
 mod site_check;
 mod site_links;
+mod staff_import;
+mod staff_new;
+mod staff_support;

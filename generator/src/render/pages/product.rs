@@ -108,7 +108,7 @@ fn json_ld(
         "offers": {
             "@type": "Offer",
             "url": format!("{}{}", renderer.base_url, view.card.url),
-            "price": product.price.to_string(),
+            "price": product.price.rupiah().to_string(),
             "priceCurrency": "IDR",
             "availability": if product.available {
                 "https://schema.org/InStock"
