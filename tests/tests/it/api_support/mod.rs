@@ -3,6 +3,7 @@
 //! that sends one request through the router and reads the answer.
 
 #![allow(dead_code)] // Each suite uses its own part of the harness.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // In tests a failed expectation is the failure.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
