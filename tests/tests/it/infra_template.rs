@@ -1224,8 +1224,9 @@ fn the_source_reader_ignores_strings_and_comments_and_joins_chains() {
 #[test]
 fn every_function_may_read_the_pepper_parameter_and_nothing_else_from_ssm() {
     let template = template();
-    // What the Lambda wiring calls on SSM: one decrypted GetParameter, nothing else.
-    let wiring = code_only(&read("functions/lambda/src/lib.rs"));
+    // What the pepper loading the Lambdas call (`config::configured_pepper`) asks of SSM: one
+    // decrypted GetParameter, nothing else.
+    let wiring = code_only(&read("functions/vouchers/src/config.rs"));
     assert!(wiring.contains(".get_parameter()") && wiring.contains(".with_decryption(true)"));
     for other in [
         ".get_parameters(",
