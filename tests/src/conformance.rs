@@ -46,6 +46,7 @@ macro_rules! conformance_tests {
             concurrent_redemptions_never_overdraw,
             replay_returns_the_first_result_and_debits_once,
             same_key_with_another_body_is_refused,
+            idempotency_keys_are_scoped_per_member_and_operation,
             refunds_restore_exactly_once,
             voucher_pays_up_to_its_balance_and_the_rest_is_cash,
             expired_void_and_unknown_codes_are_refused,
@@ -107,7 +108,7 @@ fn date(text: &str) -> Result<NaiveDate> {
 pub fn key() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     format!(
-        "key-{}-{}",
+        "idempotency-key-{}-{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
@@ -168,7 +169,8 @@ fn lines(items: &[(&str, u32)]) -> Vec<LineRequest> {
 pub fn request(code: &VoucherCode, items: &[(&str, u32)], allow_cash: bool) -> RedeemRequest {
     RedeemRequest {
         idempotency_key: key(),
-        cashier: "kasir-1".into(),
+        cashier: "kasir-1 (tok_a)".into(),
+        member: "kasir-1".into(),
         code: code.clone(),
         items: lines(items),
         allow_cash,
@@ -178,7 +180,8 @@ pub fn request(code: &VoucherCode, items: &[(&str, u32)], allow_cash: bool) -> R
 fn refund_request(redemption: &Redemption) -> RefundRequest {
     RefundRequest {
         idempotency_key: key(),
-        supervisor: "supervisor-1".into(),
+        supervisor: "supervisor-1 (tok_s)".into(),
+        member: "supervisor-1".into(),
         redemption_id: redemption.id.clone(),
     }
 }
@@ -340,7 +343,7 @@ pub async fn a_replay_is_read_without_touching_the_voucher(subject: StoreUnderTe
     ensure!(
         matches!(
             ledger.replay(&other, now).await,
-            Err(LedgerError::IdempotencyConflict)
+            Err(LedgerError::KeyMadeThisSale { .. })
         ),
         "another body under the key must conflict"
     );
@@ -357,21 +360,33 @@ pub async fn same_key_with_another_body_is_refused(subject: StoreUnderTest) -> R
     let code = voucher(&ledger, 50_000).await?;
     let now = at("2026-12-02T03:00:00Z")?;
     let first = request(&code, &[("KOPI-250", 1)], true);
-    ledger.redeem(&first, now).await?;
+    let sale = ledger.redeem(&first, now).await?;
+    // Another body on the same voucher: the key already made that sale, and says which.
     let mut other = first.clone();
     other.items = lines(&[("KOPI-250", 2)]);
     match ledger.redeem(&other, now).await {
-        Err(LedgerError::IdempotencyConflict) => {}
-        result => bail!("expected IdempotencyConflict, got {result:?}"),
+        Err(LedgerError::KeyMadeThisSale { redemption_id }) => ensure!(
+            redemption_id == sale.id,
+            "named {redemption_id}, not {}",
+            sale.id
+        ),
+        result => bail!("expected KeyMadeThisSale, got {result:?}"),
     }
     let mut other_cash = first.clone();
     other_cash.allow_cash = false;
     ensure!(
         matches!(
             ledger.redeem(&other_cash, now).await,
-            Err(LedgerError::IdempotencyConflict)
+            Err(LedgerError::KeyMadeThisSale { .. })
         ),
         "allow_cash is part of the request"
+    );
+    ensure!(
+        matches!(
+            ledger.replay(&other_cash, now).await,
+            Err(LedgerError::KeyMadeThisSale { .. })
+        ),
+        "replay tells the same sale apart too"
     );
     let other_code = voucher(&ledger, 50_000).await?;
     let mut other_voucher = first.clone();
@@ -390,6 +405,61 @@ pub async fn same_key_with_another_body_is_refused(subject: StoreUnderTest) -> R
     ensure!(
         ledger.balance(&other_code).await?.balance == rp(50_000),
         "second voucher changed"
+    );
+    assert_audit_clean(&ledger).await
+}
+
+/// The pinned behaviour of idempotency keys on every store: at least 16 characters; scoped per
+/// staff member (their name, not their token: a retry after a token rotation replays) and per
+/// operation (a redemption's key and a refund's never meet).
+pub async fn idempotency_keys_are_scoped_per_member_and_operation(
+    subject: StoreUnderTest,
+) -> Result<()> {
+    let ledger = ledger(&subject).await?;
+    let code = voucher(&ledger, 100_000).await?;
+    let now = at("2026-12-02T03:00:00Z")?;
+    let mut short = request(&code, &[("KOPI-250", 1)], true);
+    short.idempotency_key = "k".repeat(15);
+    ensure!(
+        matches!(
+            ledger.redeem(&short, now).await,
+            Err(LedgerError::Invalid(_))
+        ),
+        "a 15-character key was accepted"
+    );
+    let mut sale = request(&code, &[("KOPI-250", 1)], true);
+    sale.idempotency_key = "0b8f0a52-8c1e-4c55-9a53-0e1f2d3c4b5a".into();
+    let first = ledger.redeem(&sale, now).await?;
+    // The same member after a token rotation: the label names the new token; same sale.
+    let mut rotated = sale.clone();
+    rotated.cashier = "kasir-1 (tok_new)".into();
+    let replay = ledger.redeem(&rotated, now + Duration::minutes(1)).await?;
+    ensure!(
+        replay == first,
+        "a retry after a token rotation did not replay"
+    );
+    // Another member's identical key and body is their own sale.
+    let mut other_member = sale.clone();
+    other_member.member = "kasir-2".into();
+    other_member.cashier = "kasir-2 (tok_b)".into();
+    let second = ledger.redeem(&other_member, now).await?;
+    ensure!(second.id != first.id, "another member got the first sale");
+    ensure!(
+        ledger.balance(&code).await?.balance == rp(80_000),
+        "two members' sales must both be charged"
+    );
+    // A refund under the very key the sale used is a refund, not a conflict.
+    let refund = RefundRequest {
+        idempotency_key: sale.idempotency_key.clone(),
+        supervisor: "kasir-1 (tok_a)".into(),
+        member: "kasir-1".into(),
+        redemption_id: first.id.clone(),
+    };
+    let refunded = ledger.refund(&refund, now + Duration::minutes(2)).await?;
+    ensure!(refunded.redemption_id == first.id);
+    ensure!(
+        ledger.balance(&code).await?.balance == rp(90_000),
+        "refund under the sale's key did not restore"
     );
     assert_audit_clean(&ledger).await
 }
@@ -427,14 +497,17 @@ pub async fn refunds_restore_exactly_once(subject: StoreUnderTest) -> Result<()>
         .refund(&refund_request, later + Duration::seconds(5))
         .await?;
     ensure!(replay == refund, "refund replay differs");
+    // The same key from another supervisor is their own request: the sale is already
+    // refunded, and they are told so, not handed the first supervisor's answer.
     let mut changed = refund_request.clone();
-    changed.supervisor = "supervisor-2".into();
+    changed.member = "supervisor-2".into();
+    changed.supervisor = "supervisor-2 (tok_t)".into();
     ensure!(
         matches!(
             ledger.refund(&changed, later).await,
-            Err(LedgerError::IdempotencyConflict)
+            Err(LedgerError::AlreadyRefunded { .. })
         ),
-        "same key, other supervisor must conflict"
+        "same key, other supervisor must be their own request"
     );
     match ledger
         .refund(&self::refund_request(&redemption), later)
@@ -461,6 +534,7 @@ pub async fn refunds_restore_exactly_once(subject: StoreUnderTest) -> Result<()>
     let unknown = RefundRequest {
         idempotency_key: key(),
         supervisor: "supervisor-1".into(),
+        member: "supervisor-1".into(),
         redemption_id: "R-0000000000NOSUCHREDM".into(),
     };
     ensure!(
@@ -561,7 +635,7 @@ pub async fn voucher_pays_up_to_its_balance_and_the_rest_is_cash(
         "balance after {:?}",
         small.balance_after
     );
-    ensure!(small.code_hint == code.hint() && small.cashier == "kasir-1");
+    ensure!(small.code_hint == code.hint() && small.cashier == "kasir-1 (tok_a)");
     let big = ledger
         .redeem(&request(&code, &[("BATIK-1", 1)], true), now)
         .await?;
@@ -1073,6 +1147,33 @@ pub async fn tokens_are_stored_listed_and_revoked(subject: StoreUnderTest) -> Re
         store.revoke_token("T9", revoked_at).await,
         Err(LedgerError::UnknownToken)
     ));
+    // Putting a token never replaces one: not to un-revoke it, not under another member.
+    ensure!(
+        store.put_token(&cashier).await.is_err(),
+        "a revoked token was put again"
+    );
+    let still = store.token_by_hash(&"a".repeat(64)).await?;
+    ensure!(
+        still.as_ref().and_then(|token| token.revoked_at) == Some(revoked_at),
+        "a revoked token came back: {still:?}"
+    );
+    let takeover = StaffToken {
+        id: "T2".into(),
+        token_hash: "d".repeat(64),
+        role: Role::Admin,
+        name: "Orang lain".into(),
+        created_at,
+        revoked_at: None,
+    };
+    ensure!(
+        store.put_token(&takeover).await.is_err(),
+        "another member's token id was taken over"
+    );
+    ensure!(
+        store.token_by_hash(&"b".repeat(64)).await? == Some(supervisor.clone()),
+        "the first token changed"
+    );
+    ensure!(store.token_by_hash(&"d".repeat(64)).await?.is_none());
     Ok(())
 }
 

@@ -72,7 +72,7 @@ impl LookupGuard {
 pub fn is_failed_lookup(error: &ApiError) -> bool {
     matches!(
         error,
-        ApiError::UnknownCode | ApiError::InvalidCode { .. } | ApiError::IdempotencyConflict
+        ApiError::UnknownCode | ApiError::InvalidCode { .. } | ApiError::IdempotencyConflict { .. }
     )
 }
 

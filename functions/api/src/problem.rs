@@ -59,8 +59,10 @@ pub enum ApiError {
     Validation { errors: Vec<FieldError> },
     #[error("missing or invalid Idempotency-Key")]
     IdempotencyKey { detail: String },
+    /// The key was used for another request; `redemption` is the sale it made when that was
+    /// a sale on the same voucher (answered with its `Location`).
     #[error("idempotency key reused with a different request")]
-    IdempotencyConflict,
+    IdempotencyConflict { redemption: Option<String> },
     #[error("body too large")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
@@ -111,7 +113,7 @@ impl ApiError {
             ApiError::Malformed { .. } => "malformed-request",
             ApiError::Validation { .. } => "validation-failed",
             ApiError::IdempotencyKey { .. } => "idempotency-key-required",
-            ApiError::IdempotencyConflict => "idempotency-key-reused",
+            ApiError::IdempotencyConflict { .. } => "idempotency-key-reused",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType => "unsupported-media-type",
             ApiError::InvalidCode { .. } => "invalid-code",
@@ -137,7 +139,7 @@ impl ApiError {
         match self {
             ApiError::Malformed { .. } | ApiError::IdempotencyKey { .. } => StatusCode::BAD_REQUEST,
             ApiError::Validation { .. }
-            | ApiError::IdempotencyConflict
+            | ApiError::IdempotencyConflict { .. }
             | ApiError::InvalidCode { .. }
             | ApiError::Expired { .. }
             | ApiError::Void
@@ -165,7 +167,9 @@ impl ApiError {
             ApiError::Malformed { .. } => "Permintaan tidak dapat dibaca",
             ApiError::Validation { .. } => "Isian tidak valid",
             ApiError::IdempotencyKey { .. } => "Idempotency-Key wajib diisi",
-            ApiError::IdempotencyConflict => "Idempotency-Key sudah dipakai untuk permintaan lain",
+            ApiError::IdempotencyConflict { .. } => {
+                "Idempotency-Key sudah dipakai untuk permintaan lain"
+            }
             ApiError::PayloadTooLarge { .. } => "Permintaan terlalu besar",
             ApiError::UnsupportedMediaType => "Jenis isi tidak didukung",
             ApiError::InvalidCode { .. } => "Kode voucher tidak valid",
@@ -200,8 +204,20 @@ impl ApiError {
                 "Periksa isian yang ditandai.".into()
             }
             ApiError::IdempotencyKey { detail } => detail.clone(),
-            ApiError::IdempotencyConflict => {
-                "Kunci ini sudah dipakai untuk transaksi dengan isi berbeda; buat kunci baru."
+            ApiError::IdempotencyConflict {
+                redemption: Some(id),
+            } => {
+                extensions.insert("redemption_id".into(), json!(id));
+                extensions.insert("location".into(), json!(redemption_location(id)));
+                format!(
+                    "Kunci ini sudah membuat transaksi {id} pada voucher yang sama, dengan isi \
+                     berbeda. Periksa transaksi itu dulu; jangan ulangi penjualan dengan kunci \
+                     baru sebelum yakin transaksi itu bukan penjualan yang sama."
+                )
+            }
+            ApiError::IdempotencyConflict { redemption: None } => {
+                "Kunci ini sudah dipakai untuk permintaan lain. Bila ini memang transaksi baru, \
+                 buat kunci baru."
                     .into()
             }
             ApiError::PayloadTooLarge { limit } => {
@@ -276,6 +292,11 @@ impl ApiError {
     }
 }
 
+/// Where a redemption is read (`GET /v1/redemptions/{id}`).
+pub fn redemption_location(id: &str) -> String {
+    format!("/v1/redemptions/{id}")
+}
+
 impl From<LedgerError> for ApiError {
     fn from(error: LedgerError) -> ApiError {
         match error {
@@ -303,7 +324,10 @@ impl From<LedgerError> for ApiError {
             },
             LedgerError::UnknownRedemption => ApiError::UnknownRedemption,
             LedgerError::AlreadyRefunded { refund_id } => ApiError::AlreadyRefunded { refund_id },
-            LedgerError::IdempotencyConflict => ApiError::IdempotencyConflict,
+            LedgerError::IdempotencyConflict => ApiError::IdempotencyConflict { redemption: None },
+            LedgerError::KeyMadeThisSale { redemption_id } => ApiError::IdempotencyConflict {
+                redemption: Some(redemption_id),
+            },
             LedgerError::UnknownToken => ApiError::Unauthorized {
                 invalid_token: true,
             },
@@ -334,6 +358,13 @@ impl IntoResponse for ApiError {
             }
             ApiError::Busy => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(1u64));
+            }
+            ApiError::IdempotencyConflict {
+                redemption: Some(id),
+            } => {
+                if let Ok(location) = HeaderValue::from_str(&redemption_location(id)) {
+                    headers.insert(header::LOCATION, location);
+                }
             }
             ApiError::Unauthorized { invalid_token } => {
                 let challenge = if *invalid_token {

@@ -35,6 +35,11 @@ pub enum LedgerError {
     /// The idempotency key was used before with a different request.
     #[error("idempotency key reused with a different request")]
     IdempotencyConflict,
+    /// The idempotency key already made a sale on the same voucher, with another body (other
+    /// lines or cash rule): that sale stands, and the caller should look at it before selling
+    /// again under a new key.
+    #[error("idempotency key already made redemption {redemption_id} on this voucher")]
+    KeyMadeThisSale { redemption_id: String },
     #[error("batch {0} already exists")]
     DuplicateBatch(String),
     #[error("unknown staff token")]

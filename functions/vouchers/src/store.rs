@@ -85,15 +85,14 @@ pub trait VoucherStore: Send + Sync {
 
     async fn redemption(&self, id: &str) -> LedgerResult<Option<Redemption>>;
 
-    /// Reads only: the stored answer of an earlier redemption under `idempotency_key` (as
-    /// `RedeemCommand` carries it), if it is live. `Some` when its request hash is
-    /// `request_hash`, `IdempotencyConflict` when it is another, `None` when the key is new.
-    async fn redemption_replay(
+    /// Reads only: the live record of an earlier redemption under `idempotency_key` (as
+    /// `RedeemCommand` carries it), whatever request made it: its request hash and the
+    /// redemption it answered. `None` when the key is new.
+    async fn idempotent_redemption(
         &self,
         idempotency_key: &str,
-        request_hash: &str,
         now: DateTime<Utc>,
-    ) -> LedgerResult<Option<Redemption>>;
+    ) -> LedgerResult<Option<(String, Redemption)>>;
 
     /// Reverses a redemption once: its `voucher_paid` goes back on the voucher. Idempotent on
     /// the key like `redeem`; a second refund under another key is `AlreadyRefunded`.

@@ -462,7 +462,7 @@ fn serve_demo_writes_its_secrets_to_a_0600_file_not_the_screen() {
     let authorization = format!("Bearer {token}");
     let headers = [
         ("Authorization", authorization.as_str()),
-        ("Idempotency-Key", "serve-test-0000001"),
+        ("Idempotency-Key", "serve-test-idempotency-key-1"),
         ("Content-Type", "application/json"),
     ];
     let port = server.port;

@@ -74,7 +74,7 @@ async fn never_overdrawn(kind: StoreKind) {
     for index in 0..REQUESTS {
         let (barrier, body, token) = (barrier.clone(), body.clone(), harness.cashier.clone());
         tasks.push(tokio::spawn(async move {
-            let key = format!("concurrent-{index}");
+            let key = format!("concurrent-sale-key-{index}");
             let authorization = format!("Bearer {token}");
             barrier.wait().await;
             let headers = [

@@ -109,8 +109,9 @@ mod cli {
             let ledger = Ledger::new(store, pepper);
             ensure!(ledger.balance(&code).await?.balance.rupiah() == 50_000);
             let request = RedeemRequest {
-                idempotency_key: "cli-1".into(),
+                idempotency_key: "cli-sale-idempotency-key-1".into(),
                 cashier: "kasir".into(),
+                member: "kasir".into(),
                 code: code.clone(),
                 items: vec![LineRequest {
                     sku: "TOPENG-S".into(),

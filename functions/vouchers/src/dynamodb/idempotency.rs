@@ -16,19 +16,32 @@ impl DynamoStore {
         request_hash: &str,
         now: DateTime<Utc>,
     ) -> LedgerResult<Option<T>> {
+        match self.stored_record(partition, now).await? {
+            Some((stored_hash, _)) if stored_hash != request_hash => {
+                Err(LedgerError::IdempotencyConflict)
+            }
+            Some((_, response)) => Ok(Some(response)),
+            None => Ok(None),
+        }
+    }
+
+    /// The live record under an idempotency key, whatever request made it: its request hash
+    /// and its stored response.
+    pub(super) async fn stored_record<T: DeserializeOwned>(
+        &self,
+        partition: &str,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Option<(String, T)>> {
         let Some(item) = self.get(partition).await? else {
             return Ok(None);
         };
         if integer(&item, EXPIRES_AT)? < now.timestamp() {
             return Ok(None);
         }
-        if text(&item, "request_hash")? != request_hash {
-            return Err(LedgerError::IdempotencyConflict);
-        }
         let response = text(&item, "response")?;
-        serde_json::from_str(&response)
-            .map(Some)
-            .map_err(|error| LedgerError::Store(format!("stored response unreadable: {error}")))
+        let response = serde_json::from_str(&response)
+            .map_err(|error| LedgerError::Store(format!("stored response unreadable: {error}")))?;
+        Ok(Some((text(&item, "request_hash")?, response)))
     }
 
     /// The idempotency record of a successful request, written in the same transaction. An

@@ -142,14 +142,13 @@ impl VoucherStore for DynamoStore {
         redeem::redemption(self, id).await
     }
 
-    async fn redemption_replay(
+    async fn idempotent_redemption(
         &self,
         idempotency_key: &str,
-        request_hash: &str,
         now: DateTime<Utc>,
-    ) -> LedgerResult<Option<Redemption>> {
+    ) -> LedgerResult<Option<(String, Redemption)>> {
         let partition = keys::idempotency_partition("redeem", idempotency_key);
-        self.stored_response(&partition, request_hash, now).await
+        self.stored_record(&partition, now).await
     }
 
     async fn refund(&self, command: &RefundCommand) -> LedgerResult<Refund> {

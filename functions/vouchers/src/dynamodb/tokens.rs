@@ -7,6 +7,8 @@ use super::retry::{reason_is, TransactFailure, CONDITIONAL_CHECK_FAILED, MAX_CON
 use super::*;
 use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
 
+/// Adds a new token. Never replaces one: a token with this id or hash already stored (another
+/// member's, or a revoked one that must stay revoked) is refused.
 pub(super) async fn put_token(store: &DynamoStore, token: &StaffToken) -> LedgerResult<()> {
     let mut lookup = keyed(&token_id_partition(&token.id), META, "token_id");
     lookup.insert("token_hash".into(), s(&token.token_hash));
@@ -14,12 +16,11 @@ pub(super) async fn put_token(store: &DynamoStore, token: &StaffToken) -> Ledger
         .table_name(&store.table)
         .set_item(Some(lookup))
         // The id must keep pointing at one token.
-        .condition_expression("attribute_not_exists(PK) OR token_hash = :hash")
-        .expression_attribute_values(":hash", s(&token.token_hash))
+        .condition_expression("attribute_not_exists(PK)")
         .build()
         .map_err(LedgerError::store)?;
     let items = vec![
-        store.put(token_item(token), None)?,
+        store.put(token_item(token), Some("attribute_not_exists(PK)"))?,
         TransactWriteItem::builder().put(lookup).build(),
     ];
     let mut attempt = 0;
@@ -27,10 +28,11 @@ pub(super) async fn put_token(store: &DynamoStore, token: &StaffToken) -> Ledger
         match store.transact(items.clone()).await {
             Ok(()) => return Ok(()),
             Err(TransactFailure::Canceled(reasons))
-                if reason_is(&reasons, 1, CONDITIONAL_CHECK_FAILED) =>
+                if reason_is(&reasons, 0, CONDITIONAL_CHECK_FAILED)
+                    || reason_is(&reasons, 1, CONDITIONAL_CHECK_FAILED) =>
             {
                 return Err(LedgerError::Invalid(format!(
-                    "token id {} is already in use",
+                    "token id {} or its hash is already in use",
                     token.id
                 )))
             }

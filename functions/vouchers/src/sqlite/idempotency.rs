@@ -13,19 +13,27 @@ pub(super) fn stored_response(
     key: &str,
     request_hash: &str,
 ) -> LedgerResult<Option<String>> {
-    let found: Option<(String, String)> = transaction
+    match stored_record(transaction, key)? {
+        Some((stored_hash, response)) if stored_hash == request_hash => Ok(Some(response)),
+        Some(_) => Err(LedgerError::IdempotencyConflict),
+        None => Ok(None),
+    }
+}
+
+/// The record under an idempotency key, whatever request made it: its request hash and the
+/// response JSON.
+pub(super) fn stored_record(
+    connection: &Connection,
+    key: &str,
+) -> LedgerResult<Option<(String, String)>> {
+    connection
         .prepare_cached("SELECT request_hash, response FROM idempotency WHERE key = ?1")
         .and_then(|mut statement| {
             statement
                 .query_row([key], |row| Ok((row.get(0)?, row.get(1)?)))
                 .optional()
         })
-        .map_err(sql_error)?;
-    match found {
-        Some((stored_hash, response)) if stored_hash == request_hash => Ok(Some(response)),
-        Some(_) => Err(LedgerError::IdempotencyConflict),
-        None => Ok(None),
-    }
+        .map_err(sql_error)
 }
 
 pub(super) fn remember_response(

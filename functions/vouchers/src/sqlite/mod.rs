@@ -214,18 +214,18 @@ impl VoucherStore for SqliteStore {
             .await
     }
 
-    async fn redemption_replay(
+    async fn idempotent_redemption(
         &self,
         idempotency_key: &str,
-        request_hash: &str,
         _now: DateTime<Utc>,
-    ) -> LedgerResult<Option<Redemption>> {
-        let (key, hash) = (idempotency_key.to_string(), request_hash.to_string());
+    ) -> LedgerResult<Option<(String, Redemption)>> {
+        let key = idempotency_key.to_string();
         self.read(
-            move |connection| match idempotency::stored_response(connection, &key, &hash)? {
-                Some(response) => serde_json::from_str(&response)
-                    .map(Some)
-                    .map_err(LedgerError::store),
+            move |connection| match idempotency::stored_record(connection, &key)? {
+                Some((request_hash, response)) => {
+                    let redemption = serde_json::from_str(&response).map_err(LedgerError::store)?;
+                    Ok(Some((request_hash, redemption)))
+                }
                 None => Ok(None),
             },
         )

@@ -7,11 +7,14 @@ use crate::model::StaffToken;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
+/// Adds a new token. Never replaces one: a token with this id or hash already stored (another
+/// member's, or a revoked one that must stay revoked) is refused.
 pub(super) fn put_token(connection: &mut Connection, token: &StaffToken) -> LedgerResult<()> {
-    connection
+    let inserted = connection
         .execute(
             &format!(
-                "INSERT OR REPLACE INTO tokens ({TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                 ON CONFLICT DO NOTHING"
             ),
             params![
                 token.id,
@@ -23,6 +26,12 @@ pub(super) fn put_token(connection: &mut Connection, token: &StaffToken) -> Ledg
             ],
         )
         .map_err(sql_error)?;
+    if inserted == 0 {
+        return Err(LedgerError::Invalid(format!(
+            "token id {} or its hash is already in use",
+            token.id
+        )));
+    }
     Ok(())
 }
 
