@@ -261,33 +261,37 @@ impl Serve {
             command.env(name, value);
         }
         let mut child = command.spawn().unwrap();
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        // Owned from here on, so a failure below kills and reaps it (`Drop`).
+        let mut serve = Serve {
+            child,
+            stderr,
+            port: 0,
+            announced: String::new(),
+        };
         // The address is announced on stderr once the site is built and the API is up.
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
         let started = Instant::now();
-        let mut announced = String::new();
         let mut line = String::new();
         while started.elapsed() < Duration::from_secs(120) {
             line.clear();
-            if stderr.read_line(&mut line).unwrap() == 0 {
+            if serve.stderr.read_line(&mut line).unwrap() == 0 {
                 break;
             }
-            announced.push_str(&line);
+            serve.announced.push_str(&line);
             if let Some(port) = line
                 .split("://127.0.0.1:")
                 .nth(1)
                 .and_then(|rest| rest.split('/').next())
                 .and_then(|port| port.parse::<u16>().ok())
             {
-                return Serve {
-                    child,
-                    stderr,
-                    port,
-                    announced,
-                };
+                serve.port = port;
+                return serve;
             }
         }
-        let _ = child.kill();
-        panic!("galeri serve did not announce its address:\n{announced}");
+        panic!(
+            "galeri serve did not announce its address:\n{}",
+            serve.announced
+        );
     }
 
     /// Ctrl-C, as a person stops it; returns what it printed on stdout and the rest of stderr.
