@@ -163,8 +163,9 @@ async fn caller_slice(
     let mut latencies = Vec::with_capacity(count);
     for round in 0..count {
         let request = RedeemRequest {
-            idempotency_key: format!("bench-{caller}-{slice}-{round}"),
+            idempotency_key: format!("bench-sale-key-{caller}-{slice}-{round}"),
             cashier: format!("kasir-{caller}"),
+            member: format!("kasir-{caller}"),
             code: code.clone(),
             items: vec![
                 LineRequest {

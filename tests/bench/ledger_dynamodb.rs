@@ -140,6 +140,7 @@ async fn run(rounds: usize) -> Result<()> {
             items: items.clone(),
             total,
             allow_cash: true,
+            accept_demo: false,
             now: Utc::now(),
         };
         let started = Instant::now();
@@ -150,8 +151,9 @@ async fn run(rounds: usize) -> Result<()> {
 
         // The whole domain operation, as the HTTP handler runs it (prices read from the store).
         let request = RedeemRequest {
-            idempotency_key: format!("ledger-{round}"),
+            idempotency_key: format!("ledger-sale-key-{round}"),
             cashier: "kasir-1".into(),
+            member: "kasir-1".into(),
             code: code.clone(),
             items: vec![
                 LineRequest {

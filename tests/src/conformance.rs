@@ -46,6 +46,7 @@ macro_rules! conformance_tests {
             concurrent_redemptions_never_overdraw,
             replay_returns_the_first_result_and_debits_once,
             same_key_with_another_body_is_refused,
+            idempotency_keys_are_scoped_per_member_and_operation,
             refunds_restore_exactly_once,
             voucher_pays_up_to_its_balance_and_the_rest_is_cash,
             expired_void_and_unknown_codes_are_refused,
@@ -54,8 +55,11 @@ macro_rules! conformance_tests {
             history_is_in_order,
             issue_validates_and_refuses_duplicate_batches,
             tokens_are_stored_listed_and_revoked,
-            failure_counter_counts_per_subject_and_window,
+            lookup_slots_are_reserved_per_subject_and_window,
+            a_replay_is_read_without_touching_the_voucher,
             price_list_is_replaced_whole,
+            demo_vouchers_are_marked_and_refused_outside_demo_mode,
+            pepper_check_is_recorded_once_and_refuses_another_pepper,
         );
 
         #[test]
@@ -104,7 +108,7 @@ fn date(text: &str) -> Result<NaiveDate> {
 pub fn key() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     format!(
-        "key-{}-{}",
+        "idempotency-key-{}-{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
@@ -165,7 +169,8 @@ fn lines(items: &[(&str, u32)]) -> Vec<LineRequest> {
 pub fn request(code: &VoucherCode, items: &[(&str, u32)], allow_cash: bool) -> RedeemRequest {
     RedeemRequest {
         idempotency_key: key(),
-        cashier: "kasir-1".into(),
+        cashier: "kasir-1 (tok_a)".into(),
+        member: "kasir-1".into(),
         code: code.clone(),
         items: lines(items),
         allow_cash,
@@ -175,7 +180,8 @@ pub fn request(code: &VoucherCode, items: &[(&str, u32)], allow_cash: bool) -> R
 fn refund_request(redemption: &Redemption) -> RefundRequest {
     RefundRequest {
         idempotency_key: key(),
-        supervisor: "supervisor-1".into(),
+        supervisor: "supervisor-1 (tok_s)".into(),
+        member: "supervisor-1".into(),
         redemption_id: redemption.id.clone(),
     }
 }
@@ -318,27 +324,69 @@ pub async fn replay_returns_the_first_result_and_debits_once(
     assert_audit_clean(&ledger).await
 }
 
+/// `Ledger::replay` reads the stored answer of an identical request and nothing else: the
+/// receipt for a retried sale, `None` for a new key, a conflict for another body.
+pub async fn a_replay_is_read_without_touching_the_voucher(subject: StoreUnderTest) -> Result<()> {
+    let ledger = ledger(&subject).await?;
+    let code = voucher(&ledger, 50_000).await?;
+    let now = at("2026-12-02T03:00:00Z")?;
+    let sale = request(&code, &[("KOPI-250", 1)], true);
+    ensure!(
+        ledger.replay(&sale, now).await?.is_none(),
+        "a new key has no replay"
+    );
+    let first = ledger.redeem(&sale, now).await?;
+    let replay = ledger.replay(&sale, now + Duration::minutes(1)).await?;
+    ensure!(replay.as_ref() == Some(&first), "replay {replay:?}");
+    let mut other = sale.clone();
+    other.items = lines(&[("KOPI-250", 2)]);
+    ensure!(
+        matches!(
+            ledger.replay(&other, now).await,
+            Err(LedgerError::KeyMadeThisSale { .. })
+        ),
+        "another body under the key must conflict"
+    );
+    ensure!(
+        ledger.balance(&code).await?.balance == rp(40_000),
+        "a replay moved the balance"
+    );
+    assert_audit_clean(&ledger).await
+}
+
 /// The same key with another body is an error and changes nothing.
 pub async fn same_key_with_another_body_is_refused(subject: StoreUnderTest) -> Result<()> {
     let ledger = ledger(&subject).await?;
     let code = voucher(&ledger, 50_000).await?;
     let now = at("2026-12-02T03:00:00Z")?;
     let first = request(&code, &[("KOPI-250", 1)], true);
-    ledger.redeem(&first, now).await?;
+    let sale = ledger.redeem(&first, now).await?;
+    // Another body on the same voucher: the key already made that sale, and says which.
     let mut other = first.clone();
     other.items = lines(&[("KOPI-250", 2)]);
     match ledger.redeem(&other, now).await {
-        Err(LedgerError::IdempotencyConflict) => {}
-        result => bail!("expected IdempotencyConflict, got {result:?}"),
+        Err(LedgerError::KeyMadeThisSale { redemption_id }) => ensure!(
+            redemption_id == sale.id,
+            "named {redemption_id}, not {}",
+            sale.id
+        ),
+        result => bail!("expected KeyMadeThisSale, got {result:?}"),
     }
     let mut other_cash = first.clone();
     other_cash.allow_cash = false;
     ensure!(
         matches!(
             ledger.redeem(&other_cash, now).await,
-            Err(LedgerError::IdempotencyConflict)
+            Err(LedgerError::KeyMadeThisSale { .. })
         ),
         "allow_cash is part of the request"
+    );
+    ensure!(
+        matches!(
+            ledger.replay(&other_cash, now).await,
+            Err(LedgerError::KeyMadeThisSale { .. })
+        ),
+        "replay tells the same sale apart too"
     );
     let other_code = voucher(&ledger, 50_000).await?;
     let mut other_voucher = first.clone();
@@ -357,6 +405,61 @@ pub async fn same_key_with_another_body_is_refused(subject: StoreUnderTest) -> R
     ensure!(
         ledger.balance(&other_code).await?.balance == rp(50_000),
         "second voucher changed"
+    );
+    assert_audit_clean(&ledger).await
+}
+
+/// The pinned behaviour of idempotency keys on every store: at least 16 characters; scoped per
+/// staff member (their name, not their token: a retry after a token rotation replays) and per
+/// operation (a redemption's key and a refund's never meet).
+pub async fn idempotency_keys_are_scoped_per_member_and_operation(
+    subject: StoreUnderTest,
+) -> Result<()> {
+    let ledger = ledger(&subject).await?;
+    let code = voucher(&ledger, 100_000).await?;
+    let now = at("2026-12-02T03:00:00Z")?;
+    let mut short = request(&code, &[("KOPI-250", 1)], true);
+    short.idempotency_key = "k".repeat(15);
+    ensure!(
+        matches!(
+            ledger.redeem(&short, now).await,
+            Err(LedgerError::Invalid(_))
+        ),
+        "a 15-character key was accepted"
+    );
+    let mut sale = request(&code, &[("KOPI-250", 1)], true);
+    sale.idempotency_key = "0b8f0a52-8c1e-4c55-9a53-0e1f2d3c4b5a".into();
+    let first = ledger.redeem(&sale, now).await?;
+    // The same member after a token rotation: the label names the new token; same sale.
+    let mut rotated = sale.clone();
+    rotated.cashier = "kasir-1 (tok_new)".into();
+    let replay = ledger.redeem(&rotated, now + Duration::minutes(1)).await?;
+    ensure!(
+        replay == first,
+        "a retry after a token rotation did not replay"
+    );
+    // Another member's identical key and body is their own sale.
+    let mut other_member = sale.clone();
+    other_member.member = "kasir-2".into();
+    other_member.cashier = "kasir-2 (tok_b)".into();
+    let second = ledger.redeem(&other_member, now).await?;
+    ensure!(second.id != first.id, "another member got the first sale");
+    ensure!(
+        ledger.balance(&code).await?.balance == rp(80_000),
+        "two members' sales must both be charged"
+    );
+    // A refund under the very key the sale used is a refund, not a conflict.
+    let refund = RefundRequest {
+        idempotency_key: sale.idempotency_key.clone(),
+        supervisor: "kasir-1 (tok_a)".into(),
+        member: "kasir-1".into(),
+        redemption_id: first.id.clone(),
+    };
+    let refunded = ledger.refund(&refund, now + Duration::minutes(2)).await?;
+    ensure!(refunded.redemption_id == first.id);
+    ensure!(
+        ledger.balance(&code).await?.balance == rp(90_000),
+        "refund under the sale's key did not restore"
     );
     assert_audit_clean(&ledger).await
 }
@@ -394,14 +497,17 @@ pub async fn refunds_restore_exactly_once(subject: StoreUnderTest) -> Result<()>
         .refund(&refund_request, later + Duration::seconds(5))
         .await?;
     ensure!(replay == refund, "refund replay differs");
+    // The same key from another supervisor is their own request: the sale is already
+    // refunded, and they are told so, not handed the first supervisor's answer.
     let mut changed = refund_request.clone();
-    changed.supervisor = "supervisor-2".into();
+    changed.member = "supervisor-2".into();
+    changed.supervisor = "supervisor-2 (tok_t)".into();
     ensure!(
         matches!(
             ledger.refund(&changed, later).await,
-            Err(LedgerError::IdempotencyConflict)
+            Err(LedgerError::AlreadyRefunded { .. })
         ),
-        "same key, other supervisor must conflict"
+        "same key, other supervisor must be their own request"
     );
     match ledger
         .refund(&self::refund_request(&redemption), later)
@@ -428,6 +534,7 @@ pub async fn refunds_restore_exactly_once(subject: StoreUnderTest) -> Result<()>
     let unknown = RefundRequest {
         idempotency_key: key(),
         supervisor: "supervisor-1".into(),
+        member: "supervisor-1".into(),
         redemption_id: "R-0000000000NOSUCHREDM".into(),
     };
     ensure!(
@@ -528,7 +635,7 @@ pub async fn voucher_pays_up_to_its_balance_and_the_rest_is_cash(
         "balance after {:?}",
         small.balance_after
     );
-    ensure!(small.code_hint == code.hint() && small.cashier == "kasir-1");
+    ensure!(small.code_hint == code.hint() && small.cashier == "kasir-1 (tok_a)");
     let big = ledger
         .redeem(&request(&code, &[("BATIK-1", 1)], true), now)
         .await?;
@@ -629,6 +736,128 @@ pub async fn expired_void_and_unknown_codes_are_refused(subject: StoreUnderTest)
         Err(LedgerError::UnknownCode)
     ));
     assert_audit_clean(&ledger).await
+}
+
+/// Demo vouchers (`galeri serve --demo`) are marked in every answer, in the stored receipt
+/// too, and refused outside demo mode; only demo mode may issue a demo batch.
+pub async fn demo_vouchers_are_marked_and_refused_outside_demo_mode(
+    subject: StoreUnderTest,
+) -> Result<()> {
+    let demo = ledger(&subject).await?.with_demo(true);
+    let issued_at = at("2026-12-01T01:00:00Z")?;
+    let batch = NewBatch {
+        name: format!("DEMO-{}", key()),
+        unit: None,
+        count: 1,
+        amount: rp(200_000),
+        expires_on: date("2026-12-31")?,
+    };
+    let code = demo
+        .issue(&batch, issued_at)
+        .await?
+        .pop()
+        .context("no demo code")?;
+    ensure!(
+        demo.balance(&code).await?.is_demo(),
+        "balance not marked demo"
+    );
+    let now = at("2026-12-02T03:00:00Z")?;
+    let sale = demo
+        .redeem(&request(&code, &[("KOPI-250", 1)], true), now)
+        .await?;
+    ensure!(sale.demo, "receipt not marked demo: {sale:?}");
+    ensure!(
+        demo.redemption(&sale.id).await?.demo,
+        "stored receipt not marked demo"
+    );
+    ensure!(!demo.history(&code).await?.is_empty());
+
+    // A real voucher is not demo, in demo mode or not.
+    let real = voucher(&demo, 50_000).await?;
+    let real_sale = demo
+        .redeem(&request(&real, &[("KOPI-250", 1)], true), now)
+        .await?;
+    ensure!(!real_sale.demo && !demo.redemption(&real_sale.id).await?.demo);
+
+    let production = ledger(&subject).await?;
+    ensure!(matches!(
+        production.balance(&code).await,
+        Err(LedgerError::DemoVoucher)
+    ));
+    ensure!(matches!(
+        production.history(&code).await,
+        Err(LedgerError::DemoVoucher)
+    ));
+    match production
+        .redeem(&request(&code, &[("KOPI-250", 1)], true), now)
+        .await
+    {
+        Err(LedgerError::DemoVoucher) => {}
+        result => bail!("demo voucher redeemed outside demo mode: {result:?}"),
+    }
+    ensure!(
+        production.balance(&code).await.is_err()
+            && demo.balance(&code).await?.balance == rp(190_000),
+        "the refused sale must not debit"
+    );
+    for name in [format!("DEMO-{}", key()), format!("demo-{}", key())] {
+        let batch = NewBatch {
+            name,
+            ..batch.clone()
+        };
+        ensure!(
+            matches!(
+                production.issue(&batch, issued_at).await,
+                Err(LedgerError::Invalid(_))
+            ),
+            "a demo batch issued outside demo mode"
+        );
+    }
+    ensure!(production
+        .redeem(&request(&real, &[("KOPI-250", 1)], true), now)
+        .await
+        .is_ok());
+    assert_audit_clean(&production).await
+}
+
+/// The pepper check value: absent on a new store, recorded once (the first value wins, so two
+/// processes starting at once agree), and another pepper is refused afterwards.
+pub async fn pepper_check_is_recorded_once_and_refuses_another_pepper(
+    subject: StoreUnderTest,
+) -> Result<()> {
+    use galeri_vouchers::config::{check_pepper, pepper_check_value, PepperCheck};
+    let store = subject.store.as_ref();
+    let right = test_pepper()?;
+    let wrong = Pepper::new(vec![0x33; 32])?;
+    ensure!(
+        store.pepper_check().await?.is_none(),
+        "a new store has no check"
+    );
+    // Verify-only callers (the Lambdas) leave it unrecorded.
+    ensure!(check_pepper(&right, store, false).await? == Some(PepperCheck::Unrecorded));
+    ensure!(store.pepper_check().await?.is_none());
+    ensure!(check_pepper(&right, store, true).await? == Some(PepperCheck::Recorded));
+    ensure!(store.pepper_check().await? == Some(pepper_check_value(&right)));
+    ensure!(check_pepper(&right, store, true).await? == Some(PepperCheck::Verified));
+    ensure!(check_pepper(&right, store, false).await? == Some(PepperCheck::Verified));
+    ensure!(
+        check_pepper(&wrong, store, true).await?.is_none(),
+        "a wrong pepper was accepted"
+    );
+    ensure!(check_pepper(&wrong, store, false).await?.is_none());
+    // Recording again keeps the first value and answers it.
+    ensure!(
+        store
+            .record_pepper_check(&pepper_check_value(&wrong))
+            .await?
+            == pepper_check_value(&right)
+    );
+    ensure!(store.pepper_check().await? == Some(pepper_check_value(&right)));
+    ensure!(
+        pepper_check_value(&right) != pepper_check_value(&wrong)
+            && pepper_check_value(&right).len() == 64
+    );
+    Ok(())
 }
 
 /// Unknown SKUs are refused with their positions, and nothing is debited.
@@ -918,35 +1147,86 @@ pub async fn tokens_are_stored_listed_and_revoked(subject: StoreUnderTest) -> Re
         store.revoke_token("T9", revoked_at).await,
         Err(LedgerError::UnknownToken)
     ));
+    // Putting a token never replaces one: not to un-revoke it, not under another member.
+    ensure!(
+        store.put_token(&cashier).await.is_err(),
+        "a revoked token was put again"
+    );
+    let still = store.token_by_hash(&"a".repeat(64)).await?;
+    ensure!(
+        still.as_ref().and_then(|token| token.revoked_at) == Some(revoked_at),
+        "a revoked token came back: {still:?}"
+    );
+    let takeover = StaffToken {
+        id: "T2".into(),
+        token_hash: "d".repeat(64),
+        role: Role::Admin,
+        name: "Orang lain".into(),
+        created_at,
+        revoked_at: None,
+    };
+    ensure!(
+        store.put_token(&takeover).await.is_err(),
+        "another member's token id was taken over"
+    );
+    ensure!(
+        store.token_by_hash(&"b".repeat(64)).await? == Some(supervisor.clone()),
+        "the first token changed"
+    );
+    ensure!(store.token_by_hash(&"d".repeat(64)).await?.is_none());
     Ok(())
 }
 
-/// Failed lookups are counted per subject and per window.
-pub async fn failure_counter_counts_per_subject_and_window(subject: StoreUnderTest) -> Result<()> {
+/// Lookup slots are reserved per subject and per window up to the limit, atomically; a
+/// released slot can be taken again; a release never goes below zero.
+pub async fn lookup_slots_are_reserved_per_subject_and_window(
+    subject: StoreUnderTest,
+) -> Result<()> {
     let store = &subject.store;
     let window = at("2026-12-01T01:00:00Z")?;
     let next = window + Duration::minutes(15);
-    ensure!(store.failures("ip:10.0.0.1", window).await? == 0);
-    for expected in 1..=3 {
-        ensure!(store.count_failure("ip:10.0.0.1", window).await? == expected);
+    for attempt in 1..=3 {
+        ensure!(
+            store.reserve_lookup("ip:10.0.0.1", window, 3).await?,
+            "slot {attempt} of 3 refused"
+        );
     }
-    ensure!(store.count_failure("token:T1", window).await? == 1);
-    ensure!(store.count_failure("ip:10.0.0.1", next).await? == 1);
-    ensure!(store.failures("ip:10.0.0.1", window).await? == 3);
-    ensure!(store.failures("ip:10.0.0.1", next).await? == 1);
-    ensure!(store.failures("token:T1", window).await? == 1);
-    // Concurrent failures are all counted.
+    ensure!(
+        !store.reserve_lookup("ip:10.0.0.1", window, 3).await?,
+        "a fourth slot was reserved under a limit of 3"
+    );
+    // Other subjects and other windows are counted apart.
+    ensure!(store.reserve_lookup("token:T1", window, 3).await?);
+    ensure!(store.reserve_lookup("ip:10.0.0.1", next, 3).await?);
+    // A released slot (a lookup that succeeded) can be taken again, once.
+    store.release_lookup("ip:10.0.0.1", window).await?;
+    ensure!(store.reserve_lookup("ip:10.0.0.1", window, 3).await?);
+    ensure!(!store.reserve_lookup("ip:10.0.0.1", window, 3).await?);
+    // Releasing more than was taken, or what was never taken, does not make room.
+    for _ in 0..3 {
+        store.release_lookup("token:T9", window).await?;
+    }
+    ensure!(!store.reserve_lookup("token:T9", window, 0).await?);
+    ensure!(store.reserve_lookup("token:T9", window, 1).await?);
+    ensure!(!store.reserve_lookup("token:T9", window, 1).await?);
+    // 60 concurrent reservations under a limit of 20: exactly 20 get a slot.
     let mut tasks = Vec::new();
-    for _ in 0..20 {
+    for _ in 0..60 {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
-            store.count_failure("ip:10.0.0.2", window).await
+            store.reserve_lookup("ip:10.0.0.2", window, 20).await
         }));
     }
+    let mut reserved = 0;
     for task in tasks {
-        task.await??;
+        if task.await?? {
+            reserved += 1;
+        }
     }
-    ensure!(store.failures("ip:10.0.0.2", window).await? == 20);
+    ensure!(
+        reserved == 20,
+        "{reserved} of 60 reserved under a limit of 20"
+    );
     Ok(())
 }
 

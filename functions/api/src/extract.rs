@@ -15,6 +15,8 @@ use std::net::SocketAddr;
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// Longest accepted `Idempotency-Key` (the ledger's limit on keys).
 pub const MAX_IDEMPOTENCY_KEY: usize = galeri_vouchers::ledger::MAX_KEY_CHARS;
+/// Shortest accepted `Idempotency-Key` (the ledger's limit; a UUID fits).
+pub const MIN_IDEMPOTENCY_KEY: usize = galeri_vouchers::ledger::MIN_KEY_CHARS;
 
 /// A JSON request body, checked in this order: `Content-Type: application/json` (415), size
 /// (413), UTF-8 and JSON syntax (400), shape (400 with a pointer to the bad field).
@@ -124,7 +126,7 @@ fn escape_pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-/// The `Idempotency-Key` of a mutation: 1 to 128 printable ASCII characters, not all spaces.
+/// The `Idempotency-Key` of a mutation: 16 to 128 printable ASCII characters, not all spaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey(pub String);
 
@@ -140,10 +142,12 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
         let bytes = value.as_bytes();
         let printable = bytes.iter().all(|b| (0x20..=0x7e).contains(b));
         let blank = bytes.iter().all(|b| *b == b' ');
-        if blank || bytes.len() > MAX_IDEMPOTENCY_KEY || !printable {
+        let length = bytes.len();
+        if blank || !(MIN_IDEMPOTENCY_KEY..=MAX_IDEMPOTENCY_KEY).contains(&length) || !printable {
             return Err(ApiError::IdempotencyKey {
                 detail: format!(
-                    "Idempotency-Key harus 1–{MAX_IDEMPOTENCY_KEY} karakter ASCII yang tercetak."
+                    "Idempotency-Key harus {MIN_IDEMPOTENCY_KEY}–{MAX_IDEMPOTENCY_KEY} karakter \
+                     ASCII yang tercetak (misalnya sebuah UUID)."
                 ),
             });
         }
@@ -152,8 +156,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
 }
 
 /// The caller's network address, for counting failed lookups. Set as a request extension by
-/// the host (the Lambda wiring copies API Gateway's `sourceIp` here); otherwise taken from the
-/// socket (`galeri serve`). `X-Forwarded-For` is never trusted: any client can write it.
+/// the host: the Lambda wiring copies API Gateway's `sourceIp` here, `galeri serve` the peer
+/// or, behind a proxy it was told to trust, the forwarding header's right-most untrusted hop
+/// ([`crate::address`]). Without one, the socket's peer. A forwarding header is never read
+/// here: any client can write it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientAddress(pub String);
 

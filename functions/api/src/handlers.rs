@@ -3,8 +3,8 @@
 
 use crate::auth::Staff;
 use crate::extract::{ClientAddress, IdempotencyKey, JsonBody, PathParameter};
-use crate::lookup::LookupGuard;
-use crate::problem::{ApiError, FieldError};
+use crate::lookup::{is_failed_lookup, LookupGuard};
+use crate::problem::{redemption_location, ApiError, FieldError};
 use crate::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Query, State};
@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use galeri_vouchers::ledger::MAX_QTY;
 use galeri_vouchers::model::{LedgerEntry, LineRequest, Role, Settlement, Voucher, VoucherStatus};
 use galeri_vouchers::store::wib_date;
-use galeri_vouchers::{Money, RedeemRequest, RefundRequest, VoucherCode};
+use galeri_vouchers::{Money, RedeemRequest, RefundRequest, TypedCode, VoucherCode};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -32,7 +32,7 @@ pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CodeBody {
-    pub code: String,
+    pub code: TypedCode,
 }
 
 /// One line of a redemption request.
@@ -47,7 +47,7 @@ pub struct ItemBody {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedemptionBody {
-    pub code: String,
+    pub code: TypedCode,
     pub items: Vec<ItemBody>,
     /// Whether the buyer pays in cash what the voucher does not cover.
     #[serde(default = "default_allow_cash")]
@@ -71,6 +71,8 @@ pub struct BalanceView {
     pub status: &'static str,
     /// Last day (WIB) the voucher can be spent.
     pub expires_on: NaiveDate,
+    /// A demo voucher (`galeri serve --demo`), not real money.
+    pub demo: bool,
 }
 
 impl BalanceView {
@@ -81,6 +83,7 @@ impl BalanceView {
             VoucherStatus::Active => "active",
         };
         BalanceView {
+            demo: voucher.is_demo(),
             hint: voucher.hint,
             balance: voucher.balance,
             balance_text: voucher.balance.format(),
@@ -96,6 +99,8 @@ impl BalanceView {
 pub struct HistoryView {
     pub hint: String,
     pub entries: Vec<LedgerEntry>,
+    /// A demo voucher (`galeri serve --demo`), not real money.
+    pub demo: bool,
 }
 
 /// A staff member with at least the cashier role (401 / 403 before anything else is read).
@@ -135,8 +140,8 @@ fn parse_code(text: &str) -> Result<VoucherCode, ApiError> {
     })
 }
 
-/// Runs a code lookup under the anti-enumeration guard: refused while locked out; a failure
-/// caused by a wrong code is counted.
+/// Runs a code lookup under the anti-enumeration guard: a slot is reserved first (429 while
+/// locked out); a failure caused by a wrong code keeps it, anything else gives it back.
 async fn guarded<T>(
     state: &AppState,
     guard: &LookupGuard,
@@ -144,15 +149,16 @@ async fn guarded<T>(
     code: &str,
     lookup: impl AsyncFnOnce(VoucherCode) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
-    guard.check(state, now).await?;
+    guard.reserve(state, now).await?;
     let result = match parse_code(code) {
         Ok(code) => lookup(code).await,
         Err(error) => Err(error),
     };
-    match result {
-        Ok(value) => Ok(value),
-        Err(error) => Err(guard.record(state, now, error).await),
+    match &result {
+        Err(error) if is_failed_lookup(error) => {}
+        _ => guard.release(state, now).await,
     }
+    result
 }
 
 /// `GET /v1/health`: liveness.
@@ -168,7 +174,7 @@ pub async fn balance(
 ) -> Result<Json<BalanceView>, ApiError> {
     let now = state.now();
     let guard = LookupGuard::new(&state, &address.0, None);
-    let voucher = guarded(&state, &guard, now, &body.code, async |code| {
+    let voucher = guarded(&state, &guard, now, &body.code.0, async |code| {
         Ok(state.ledger.balance(&code).await?)
     })
     .await?;
@@ -241,17 +247,35 @@ pub async fn redeem(
             qty: item.qty,
         })
         .collect();
-    let redemption = guarded(&state, &guard, now, &body.code, async |code| {
-        let request = RedeemRequest {
-            idempotency_key: key,
-            cashier: staff.label(),
-            code,
-            items,
-            allow_cash: body.allow_cash,
-        };
-        Ok(state.ledger.redeem(&request, now).await?)
+    let cashier = staff.label();
+    let make_request = |code: VoucherCode| RedeemRequest {
+        idempotency_key: key.clone(),
+        cashier: cashier.clone(),
+        member: staff.name.clone(),
+        code,
+        items: items.clone(),
+        allow_cash: body.allow_cash,
+    };
+    let outcome = guarded(&state, &guard, now, &body.code.0, async |code| {
+        Ok(state.ledger.redeem(&make_request(code), now).await?)
     })
-    .await?;
+    .await;
+    let redemption = match outcome {
+        Ok(redemption) => redemption,
+        // Locked out, but a retry of a sale that went through still gets its receipt: the
+        // stored answer is read without touching the voucher, and nothing else is revealed.
+        Err(locked @ ApiError::TooManyLookups { .. }) => {
+            let replay = match parse_code(&body.code.0) {
+                Ok(code) => state.ledger.replay(&make_request(code), now).await,
+                Err(_) => Ok(None),
+            };
+            match replay {
+                Ok(Some(redemption)) => redemption,
+                _ => return Err(locked),
+            }
+        }
+        Err(error) => return Err(error),
+    };
     tracing::info!(
         redemption = %redemption.id,
         hint = %redemption.code_hint,
@@ -260,7 +284,7 @@ pub async fn redeem(
     );
     // A fresh redemption carries the `now` given to the ledger; a replay carries the first's.
     let replayed = redemption.created_at != now;
-    let location = format!("/v1/redemptions/{}", redemption.id);
+    let location = redemption_location(&redemption.id);
     Ok(created(location, replayed, &redemption))
 }
 
@@ -295,6 +319,7 @@ pub async fn refund(
     let request = RefundRequest {
         idempotency_key: key,
         supervisor: staff.label(),
+        member: staff.name.clone(),
         redemption_id: id.clone(),
     };
     let refund = state.ledger.refund(&request, now).await?;
@@ -312,11 +337,12 @@ pub async fn history(
 ) -> Result<Json<HistoryView>, ApiError> {
     let now = state.now();
     let guard = LookupGuard::new(&state, &address.0, Some(&staff.id));
-    let view = guarded(&state, &guard, now, &body.code, async |code| {
+    let view = guarded(&state, &guard, now, &body.code.0, async |code| {
         // `balance` first, so an unknown code is refused the same way on every store.
         let voucher = state.ledger.balance(&code).await?;
         let entries = state.ledger.history(&code).await?;
         Ok(HistoryView {
+            demo: voucher.is_demo(),
             hint: voucher.hint,
             entries,
         })
@@ -403,9 +429,30 @@ mod tests {
     }
 
     #[test]
+    fn request_bodies_never_show_a_code_in_debug() {
+        let Ok(code) = VoucherCode::generate() else {
+            panic!("no randomness")
+        };
+        let printed = code.expose();
+        let body = RedemptionBody {
+            code: TypedCode(printed.clone()),
+            items: vec![],
+            allow_cash: true,
+        };
+        let shown = format!(
+            "{body:?} {:?}",
+            CodeBody {
+                code: TypedCode(printed.clone())
+            }
+        );
+        assert!(!shown.contains(&printed[4..8]), "{shown}");
+        assert!(shown.contains(&printed[printed.len() - 4..]), "{shown}");
+    }
+
+    #[test]
     fn item_rules_point_at_each_bad_line() {
         let body = RedemptionBody {
-            code: String::new(),
+            code: TypedCode(String::new()),
             items: vec![
                 ItemBody {
                     sku: "A".into(),

@@ -1,6 +1,8 @@
-//! Anti-enumeration: failed code lookups are counted per client address and per staff token
-//! in fixed windows; past the threshold the caller gets 429 with `Retry-After` until the
-//! window ends. The check comes before the lookup, so a locked-out caller learns nothing.
+//! Anti-enumeration: failed code lookups are counted per staff token (signed-in requests) or
+//! per client address (anonymous ones) in fixed windows; past the threshold the caller gets 429
+//! with `Retry-After` until the window ends. A slot is reserved before the lookup and given
+//! back when the lookup succeeds, so a locked-out caller learns nothing and parallel guesses
+//! are counted before they are answered.
 //!
 //! Why guessing is impractical: a code carries 75 random bits, so with 20,000 live vouchers a
 //! random well-formed guess hits one with probability 20,000 / 2^75 ≈ 5.3e-19. A random string
@@ -13,68 +15,65 @@ use crate::problem::ApiError;
 use crate::AppState;
 use chrono::{DateTime, TimeZone, Utc};
 
-/// Who a failed lookup is counted against, with that subject's threshold.
-#[derive(Debug, Clone)]
-pub struct Subject {
-    pub key: String,
-    pub threshold: u32,
-}
-
-/// The subjects of one request: its address, and its token if a staff member sent it.
+/// Who a request's failed lookups are counted against, with that subject's threshold. A
+/// signed-in staff member is limited by their own token's failures only, never by their
+/// address: gallery tills share one public address with guest Wi-Fi and carrier NAT, so
+/// anonymous guesses from that address must not stop a till. Anonymous lookups are limited
+/// per address.
 #[derive(Debug, Clone)]
 pub struct LookupGuard {
-    subjects: Vec<Subject>,
+    key: String,
+    threshold: u32,
 }
 
 impl LookupGuard {
     pub fn new(state: &AppState, address: &str, token_id: Option<&str>) -> LookupGuard {
-        let mut subjects = vec![Subject {
-            key: format!("ip:{address}"),
-            threshold: state.limits.failed_lookups_per_address,
-        }];
-        if let Some(id) = token_id {
-            subjects.push(Subject {
+        match token_id {
+            Some(id) => LookupGuard {
                 key: format!("token:{id}"),
                 threshold: state.limits.failed_lookups_per_token,
-            });
+            },
+            None => LookupGuard {
+                key: format!("ip:{address}"),
+                threshold: state.limits.failed_lookups_per_address,
+            },
         }
-        LookupGuard { subjects }
     }
 
-    /// 429 if any subject has reached its threshold in the current window.
-    pub async fn check(&self, state: &AppState, now: DateTime<Utc>) -> Result<(), ApiError> {
+    /// Takes a lookup slot in the current window before the lookup (one atomic conditional
+    /// increment in the store), or 429 when the subject has used them all: parallel guesses
+    /// cannot all be answered before any is counted.
+    pub async fn reserve(&self, state: &AppState, now: DateTime<Utc>) -> Result<(), ApiError> {
         let (start, retry_after) = window(state.limits.lookup_window_seconds, now);
-        for subject in &self.subjects {
-            let failures = state.ledger.store().failures(&subject.key, start).await?;
-            if failures >= subject.threshold {
-                return Err(ApiError::TooManyLookups { retry_after });
-            }
+        let reserved = state
+            .ledger
+            .store()
+            .reserve_lookup(&self.key, start, self.threshold)
+            .await?;
+        if reserved {
+            Ok(())
+        } else {
+            Err(ApiError::TooManyLookups { retry_after })
         }
-        Ok(())
     }
 
-    /// Counts one failed lookup against every subject.
-    pub async fn fail(&self, state: &AppState, now: DateTime<Utc>) -> Result<(), ApiError> {
+    /// Gives the slot back after a lookup that was not a failed one. Best effort: the answer
+    /// stands even if the store cannot be reached now (the slot then counts as a failure).
+    pub async fn release(&self, state: &AppState, now: DateTime<Utc>) {
         let (start, _) = window(state.limits.lookup_window_seconds, now);
-        for subject in &self.subjects {
-            state
-                .ledger
-                .store()
-                .count_failure(&subject.key, start)
-                .await?;
+        if let Err(error) = state.ledger.store().release_lookup(&self.key, start).await {
+            tracing::warn!(%error, "could not give a lookup slot back");
         }
-        Ok(())
     }
+}
 
-    /// Counts the failure if `error` is one that a guessed code produces, then passes it on.
-    pub async fn record(&self, state: &AppState, now: DateTime<Utc>, error: ApiError) -> ApiError {
-        if matches!(error, ApiError::UnknownCode | ApiError::InvalidCode { .. }) {
-            if let Err(count_error) = self.fail(state, now).await {
-                return count_error;
-            }
-        }
-        error
-    }
+/// Whether an answer is one that guessing produces, so its slot stays counted: a wrong or
+/// malformed code, or an idempotency key reused for another request.
+pub fn is_failed_lookup(error: &ApiError) -> bool {
+    matches!(
+        error,
+        ApiError::UnknownCode | ApiError::InvalidCode { .. } | ApiError::IdempotencyConflict { .. }
+    )
 }
 
 /// The start of the fixed window holding `now`, and the seconds until it ends (at least 1).

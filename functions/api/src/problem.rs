@@ -59,8 +59,10 @@ pub enum ApiError {
     Validation { errors: Vec<FieldError> },
     #[error("missing or invalid Idempotency-Key")]
     IdempotencyKey { detail: String },
+    /// The key was used for another request; `redemption` is the sale it made when that was
+    /// a sale on the same voucher (answered with its `Location`).
     #[error("idempotency key reused with a different request")]
-    IdempotencyConflict,
+    IdempotencyConflict { redemption: Option<String> },
     #[error("body too large")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
@@ -74,6 +76,9 @@ pub enum ApiError {
     Expired { expires_on: NaiveDate },
     #[error("voucher void")]
     Void,
+    /// A demo voucher on a server that is not in demo mode.
+    #[error("demo voucher")]
+    DemoVoucher,
     #[error("insufficient balance")]
     InsufficientBalance { balance: Money, total: Money },
     #[error("unknown sku")]
@@ -108,13 +113,14 @@ impl ApiError {
             ApiError::Malformed { .. } => "malformed-request",
             ApiError::Validation { .. } => "validation-failed",
             ApiError::IdempotencyKey { .. } => "idempotency-key-required",
-            ApiError::IdempotencyConflict => "idempotency-key-reused",
+            ApiError::IdempotencyConflict { .. } => "idempotency-key-reused",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType => "unsupported-media-type",
             ApiError::InvalidCode { .. } => "invalid-code",
             ApiError::UnknownCode => "unknown-code",
             ApiError::Expired { .. } => "voucher-expired",
             ApiError::Void => "voucher-void",
+            ApiError::DemoVoucher => "demo-voucher",
             ApiError::InsufficientBalance { .. } => "insufficient-balance",
             ApiError::UnknownSku { .. } => "unknown-sku",
             ApiError::UnknownRedemption => "unknown-redemption",
@@ -133,10 +139,11 @@ impl ApiError {
         match self {
             ApiError::Malformed { .. } | ApiError::IdempotencyKey { .. } => StatusCode::BAD_REQUEST,
             ApiError::Validation { .. }
-            | ApiError::IdempotencyConflict
+            | ApiError::IdempotencyConflict { .. }
             | ApiError::InvalidCode { .. }
             | ApiError::Expired { .. }
             | ApiError::Void
+            | ApiError::DemoVoucher
             | ApiError::InsufficientBalance { .. }
             | ApiError::UnknownSku { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -160,13 +167,16 @@ impl ApiError {
             ApiError::Malformed { .. } => "Permintaan tidak dapat dibaca",
             ApiError::Validation { .. } => "Isian tidak valid",
             ApiError::IdempotencyKey { .. } => "Idempotency-Key wajib diisi",
-            ApiError::IdempotencyConflict => "Idempotency-Key sudah dipakai untuk permintaan lain",
+            ApiError::IdempotencyConflict { .. } => {
+                "Idempotency-Key sudah dipakai untuk permintaan lain"
+            }
             ApiError::PayloadTooLarge { .. } => "Permintaan terlalu besar",
             ApiError::UnsupportedMediaType => "Jenis isi tidak didukung",
             ApiError::InvalidCode { .. } => "Kode voucher tidak valid",
             ApiError::UnknownCode => "Kode voucher tidak ditemukan",
             ApiError::Expired { .. } => "Voucher sudah kedaluwarsa",
             ApiError::Void => "Voucher sudah dibatalkan",
+            ApiError::DemoVoucher => "Voucher demo tidak berlaku di sini",
             ApiError::InsufficientBalance { .. } => "Saldo voucher tidak cukup",
             ApiError::UnknownSku { .. } => "Produk tidak ada di daftar harga",
             ApiError::UnknownRedemption => "Transaksi tidak ditemukan",
@@ -194,8 +204,20 @@ impl ApiError {
                 "Periksa isian yang ditandai.".into()
             }
             ApiError::IdempotencyKey { detail } => detail.clone(),
-            ApiError::IdempotencyConflict => {
-                "Kunci ini sudah dipakai untuk transaksi dengan isi berbeda; buat kunci baru."
+            ApiError::IdempotencyConflict {
+                redemption: Some(id),
+            } => {
+                extensions.insert("redemption_id".into(), json!(id));
+                extensions.insert("location".into(), json!(redemption_location(id)));
+                format!(
+                    "Kunci ini sudah membuat transaksi {id} pada voucher yang sama, dengan isi \
+                     berbeda. Periksa transaksi itu dulu; jangan ulangi penjualan dengan kunci \
+                     baru sebelum yakin transaksi itu bukan penjualan yang sama."
+                )
+            }
+            ApiError::IdempotencyConflict { redemption: None } => {
+                "Kunci ini sudah dipakai untuk permintaan lain. Bila ini memang transaksi baru, \
+                 buat kunci baru."
                     .into()
             }
             ApiError::PayloadTooLarge { limit } => {
@@ -216,6 +238,10 @@ impl ApiError {
                 format!("Voucher berlaku sampai {expires_on}.")
             }
             ApiError::Void => "Voucher ini tidak dapat dipakai lagi.".into(),
+            ApiError::DemoVoucher => {
+                "Ini voucher DEMO (bukan voucher asli); hanya berlaku di `galeri serve --demo`."
+                    .into()
+            }
             ApiError::InsufficientBalance { balance, total } => {
                 extensions.insert("balance".into(), json!(balance));
                 extensions.insert("total".into(), json!(total));
@@ -266,12 +292,18 @@ impl ApiError {
     }
 }
 
+/// Where a redemption is read (`GET /v1/redemptions/{id}`).
+pub fn redemption_location(id: &str) -> String {
+    format!("/v1/redemptions/{id}")
+}
+
 impl From<LedgerError> for ApiError {
     fn from(error: LedgerError) -> ApiError {
         match error {
             LedgerError::UnknownCode => ApiError::UnknownCode,
             LedgerError::Expired { expires_on } => ApiError::Expired { expires_on },
             LedgerError::Void => ApiError::Void,
+            LedgerError::DemoVoucher => ApiError::DemoVoucher,
             LedgerError::InsufficientBalance { balance, total } => {
                 ApiError::InsufficientBalance { balance, total }
             }
@@ -292,7 +324,10 @@ impl From<LedgerError> for ApiError {
             },
             LedgerError::UnknownRedemption => ApiError::UnknownRedemption,
             LedgerError::AlreadyRefunded { refund_id } => ApiError::AlreadyRefunded { refund_id },
-            LedgerError::IdempotencyConflict => ApiError::IdempotencyConflict,
+            LedgerError::IdempotencyConflict => ApiError::IdempotencyConflict { redemption: None },
+            LedgerError::KeyMadeThisSale { redemption_id } => ApiError::IdempotencyConflict {
+                redemption: Some(redemption_id),
+            },
             LedgerError::UnknownToken => ApiError::Unauthorized {
                 invalid_token: true,
             },
@@ -323,6 +358,13 @@ impl IntoResponse for ApiError {
             }
             ApiError::Busy => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(1u64));
+            }
+            ApiError::IdempotencyConflict {
+                redemption: Some(id),
+            } => {
+                if let Ok(location) = HeaderValue::from_str(&redemption_location(id)) {
+                    headers.insert(header::LOCATION, location);
+                }
             }
             ApiError::Unauthorized { invalid_token } => {
                 let challenge = if *invalid_token {

@@ -22,6 +22,38 @@ const RANDOM_CHARS: usize = 15;
 /// Characters after the prefix: the random ones and the check character.
 pub const CODE_CHARS: usize = RANDOM_CHARS + 1;
 
+/// Whether `chars` (no prefix, no separators) has a code's shape: `CODE_CHARS` characters of
+/// the alphabet as input is normalized, whether or not the check character matches. The log
+/// masker uses it to hide mistyped codes too.
+pub fn code_shaped(chars: &str) -> bool {
+    chars.chars().count() == CODE_CHARS
+        && chars.chars().all(|c| {
+            let c = match c.to_ascii_uppercase() {
+                'O' => '0',
+                'I' | 'L' => '1',
+                other => other,
+            };
+            ALPHABET.contains(&(c as u8)) && c.is_ascii()
+        })
+}
+
+/// A voucher code as the caller typed it, before it is parsed: a secret like the code itself,
+/// so its `Debug` shows only the last four characters. Request bodies hold this, never a
+/// bare `String`.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct TypedCode(pub String);
+
+impl fmt::Debug for TypedCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tail: String = {
+            let chars: Vec<char> = self.0.chars().collect();
+            chars[chars.len().saturating_sub(4)..].iter().collect()
+        };
+        write!(f, "TypedCode(…{tail})")
+    }
+}
+
 /// Why a typed code was refused. Messages are for people at the till.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodeError {

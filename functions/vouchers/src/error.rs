@@ -13,6 +13,9 @@ pub enum LedgerError {
     Expired { expires_on: NaiveDate },
     #[error("voucher is void")]
     Void,
+    /// A demo voucher (`galeri serve --demo`) used where demo data is not accepted.
+    #[error("demo voucher outside demo mode")]
+    DemoVoucher,
     #[error("insufficient balance: {balance} left, {total} asked")]
     InsufficientBalance { balance: Money, total: Money },
     /// SKUs not in the current price list, with their positions in the request.
@@ -32,6 +35,11 @@ pub enum LedgerError {
     /// The idempotency key was used before with a different request.
     #[error("idempotency key reused with a different request")]
     IdempotencyConflict,
+    /// The idempotency key already made a sale on the same voucher, with another body (other
+    /// lines or cash rule): that sale stands, and the caller should look at it before selling
+    /// again under a new key.
+    #[error("idempotency key already made redemption {redemption_id} on this voucher")]
+    KeyMadeThisSale { redemption_id: String },
     #[error("batch {0} already exists")]
     DuplicateBatch(String),
     #[error("unknown staff token")]

@@ -6,11 +6,12 @@
 //! - Duplicate SKUs in one redemption are **merged** (quantities summed, first position kept):
 //!   a cashier who scans the same product twice means two of it. The merged quantity must
 //!   still be within `MAX_QTY`.
-//! - The idempotency fingerprint (`request_hash`) is SHA-256 over a canonical JSON of the
-//!   operation, the code hash, the merged lines, `allow_cash` **and the staff member**. Keys are
-//!   random per request on the client, so two staff never share one by accident; including the
-//!   staff member means a key replayed by someone else is refused (`IdempotencyConflict`)
-//!   instead of handing them another cashier's receipt.
+//! - Idempotency keys (16–128 characters) are scoped per operation and per staff member (the
+//!   token's name, which survives a token rotation): the store keys its record by
+//!   `<operation>:<member hash>:<key>`, so another member's identical key is simply another
+//!   request, and a till that retries after its token was rotated still gets its replay. The
+//!   fingerprint (`request_hash`) is SHA-256 over a canonical JSON of the operation, the code
+//!   hash, the merged lines and `allow_cash` (refunds: the redemption id).
 //! - Settlement counts a redemption on the WIB date it was made, and leaves out redemptions
 //!   refunded by the time the report is made ("net of refunds known at report time"): a
 //!   report re-run after a refund changes, which is what the gallery owes.
@@ -18,8 +19,8 @@
 use crate::code::{Pepper, VoucherCode, ALPHABET};
 use crate::error::{LedgerError, LedgerResult};
 use crate::model::{
-    AuditReport, Catalog, LedgerEntry, LineItem, LineRequest, NewBatch, Redemption, Refund,
-    Settlement, SettlementRow, Voucher,
+    is_demo_batch, AuditReport, Catalog, LedgerEntry, LineItem, LineRequest, NewBatch, Redemption,
+    Refund, Settlement, SettlementRow, Voucher, DEMO_BATCH_PREFIX,
 };
 use crate::money::Money;
 use crate::store::{wib_date, RedeemCommand, RefundCommand, VoucherStore};
@@ -37,6 +38,9 @@ pub const MAX_QTY: u32 = 1_000;
 pub const MAX_BATCH: u32 = 10_000;
 /// Longest idempotency key, staff name or id accepted (keys are usually UUIDs).
 pub const MAX_KEY_CHARS: usize = 128;
+/// Shortest idempotency key accepted: 16 characters (a UUID has 36) leave no room for keys
+/// such as `1` that two tills would pick alike.
+pub const MIN_KEY_CHARS: usize = 16;
 
 /// A redemption as the cashier asks for it.
 #[derive(Debug, Clone)]
@@ -44,6 +48,9 @@ pub struct RedeemRequest {
     pub idempotency_key: String,
     /// Who redeems (staff token id or name), recorded on the redemption.
     pub cashier: String,
+    /// The staff member (the token's name, which a rotated token keeps): the idempotency key
+    /// is theirs alone, so a retry after a token rotation still replays.
+    pub member: String,
     pub code: VoucherCode,
     pub items: Vec<LineRequest>,
     /// Whether the buyer pays in cash what the voucher does not cover (default true).
@@ -55,6 +62,8 @@ pub struct RedeemRequest {
 pub struct RefundRequest {
     pub idempotency_key: String,
     pub supervisor: String,
+    /// The staff member, as in `RedeemRequest::member`.
+    pub member: String,
     pub redemption_id: String,
 }
 
@@ -63,11 +72,33 @@ pub struct RefundRequest {
 pub struct Ledger {
     store: Arc<dyn VoucherStore>,
     pepper: Pepper,
+    /// Demo mode (`galeri serve --demo`): demo batches may be issued and demo vouchers used.
+    demo: bool,
 }
 
 impl Ledger {
     pub fn new(store: Arc<dyn VoucherStore>, pepper: Pepper) -> Ledger {
-        Ledger { store, pepper }
+        Ledger {
+            store,
+            pepper,
+            demo: false,
+        }
+    }
+
+    /// The same ledger in or out of demo mode. Outside it (the default, and always in
+    /// production) demo vouchers are refused with `DemoVoucher` and demo batches cannot be
+    /// issued.
+    pub fn with_demo(mut self, demo: bool) -> Ledger {
+        self.demo = demo;
+        self
+    }
+
+    /// Refuses a demo voucher outside demo mode.
+    fn check_demo(&self, voucher: &Voucher) -> LedgerResult<()> {
+        if voucher.is_demo() && !self.demo {
+            return Err(LedgerError::DemoVoucher);
+        }
+        Ok(())
     }
 
     pub fn store(&self) -> &Arc<dyn VoucherStore> {
@@ -83,6 +114,11 @@ impl Ledger {
     ) -> LedgerResult<Vec<VoucherCode>> {
         if batch.name.trim().is_empty() {
             return Err(LedgerError::Invalid("batch name must not be empty".into()));
+        }
+        if is_demo_batch(&batch.name) && !self.demo {
+            return Err(LedgerError::Invalid(format!(
+                "batch names starting with {DEMO_BATCH_PREFIX} are for demo data only"
+            )));
         }
         if batch.count == 0 || batch.count > MAX_BATCH {
             return Err(LedgerError::Invalid(format!(
@@ -116,12 +152,16 @@ impl Ledger {
         Ok(codes)
     }
 
-    /// The voucher behind a code; `UnknownCode` if none.
+    /// The voucher behind a code; `UnknownCode` if none, `DemoVoucher` for a demo voucher
+    /// outside demo mode.
     pub async fn balance(&self, code: &VoucherCode) -> LedgerResult<Voucher> {
-        self.store
+        let voucher = self
+            .store
             .voucher(&code.hash(&self.pepper))
             .await?
-            .ok_or(LedgerError::UnknownCode)
+            .ok_or(LedgerError::UnknownCode)?;
+        self.check_demo(&voucher)?;
+        Ok(voucher)
     }
 
     /// Prices the lines from the stored price list and commits the redemption (or returns the
@@ -131,8 +171,9 @@ impl Ledger {
         request: &RedeemRequest,
         now: DateTime<Utc>,
     ) -> LedgerResult<Redemption> {
-        check_text("idempotency key", &request.idempotency_key)?;
+        check_key(&request.idempotency_key)?;
         check_text("cashier", &request.cashier)?;
+        check_text("staff member", &request.member)?;
         let lines = merge_lines(&request.items)?;
         let skus: Vec<String> = lines.iter().map(|line| line.sku.clone()).collect();
         let prices = self.store.prices(&skus).await?;
@@ -176,19 +217,9 @@ impl Ledger {
         let total = Money::checked_sum(items.iter().map(|item| item.total))
             .ok_or_else(|| LedgerError::Invalid("total too large".into()))?;
 
-        let voucher = request.code.hash(&self.pepper);
-        let request_hash = fingerprint(&RedeemFingerprint {
-            operation: "redeem",
-            voucher: voucher.as_str(),
-            cashier: &request.cashier,
-            items: lines
-                .iter()
-                .map(|line| (line.sku.as_str(), line.qty))
-                .collect(),
-            allow_cash: request.allow_cash,
-        })?;
+        let (voucher, request_hash) = self.redeem_fingerprint(request, &lines)?;
         let command = RedeemCommand {
-            idempotency_key: request.idempotency_key.clone(),
+            idempotency_key: scoped_key("redeem", &request.member, &request.idempotency_key),
             request_hash,
             redemption_id: new_id("R", now)?,
             voucher,
@@ -197,9 +228,74 @@ impl Ledger {
             items,
             total,
             allow_cash: request.allow_cash,
+            accept_demo: self.demo,
             now,
         };
-        self.store.redeem(&command).await
+        match self.store.redeem(&command).await {
+            // Say which sale the key made when it made one on this voucher.
+            Err(LedgerError::IdempotencyConflict) => {
+                match self
+                    .store
+                    .idempotent_redemption(&command.idempotency_key, now)
+                    .await?
+                {
+                    Some((stored_hash, redemption)) => Err(key_conflict(
+                        &stored_hash,
+                        &command.request_hash,
+                        redemption,
+                    )),
+                    None => Err(LedgerError::IdempotencyConflict),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The stored answer of an earlier, identical redemption request (same key, same body, same
+    /// staff member), without pricing or touching the voucher: `None` if the key is new,
+    /// `IdempotencyConflict` if it was used for another request. The API asks this of a caller
+    /// it has locked out, so that a till retrying a sale that went through gets its receipt.
+    pub async fn replay(
+        &self,
+        request: &RedeemRequest,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Option<Redemption>> {
+        check_key(&request.idempotency_key)?;
+        let lines = merge_lines(&request.items)?;
+        let (_, request_hash) = self.redeem_fingerprint(request, &lines)?;
+        let key = scoped_key("redeem", &request.member, &request.idempotency_key);
+        match self.store.idempotent_redemption(&key, now).await? {
+            Some((stored_hash, redemption)) if stored_hash == request_hash => Ok(Some(redemption)),
+            Some((stored_hash, redemption)) => {
+                Err(key_conflict(&stored_hash, &request_hash, redemption))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The voucher's hash and the request's idempotency fingerprint.
+    fn redeem_fingerprint(
+        &self,
+        request: &RedeemRequest,
+        lines: &[LineRequest],
+    ) -> LedgerResult<(crate::code::CodeHash, String)> {
+        let voucher = request.code.hash(&self.pepper);
+        let sale = fingerprint(&SaleFingerprint {
+            operation: "redeem",
+            voucher: voucher.as_str(),
+        })?;
+        let whole = fingerprint(&RedeemFingerprint {
+            operation: "redeem",
+            voucher: voucher.as_str(),
+            items: lines
+                .iter()
+                .map(|line| (line.sku.as_str(), line.qty))
+                .collect(),
+            allow_cash: request.allow_cash,
+        })?;
+        // `<sale>.<request>`: stores compare it whole; the sale part tells a conflict on the
+        // same voucher from one on another.
+        Ok((voucher, format!("{}.{whole}", &sale[..SALE_PREFIX])))
     }
 
     /// One redemption; `UnknownRedemption` if none.
@@ -216,16 +312,16 @@ impl Ledger {
         request: &RefundRequest,
         now: DateTime<Utc>,
     ) -> LedgerResult<Refund> {
-        check_text("idempotency key", &request.idempotency_key)?;
+        check_key(&request.idempotency_key)?;
         check_text("supervisor", &request.supervisor)?;
+        check_text("staff member", &request.member)?;
         check_text("redemption id", &request.redemption_id)?;
         let request_hash = fingerprint(&RefundFingerprint {
             operation: "refund",
             redemption: &request.redemption_id,
-            supervisor: &request.supervisor,
         })?;
         let command = RefundCommand {
-            idempotency_key: request.idempotency_key.clone(),
+            idempotency_key: scoped_key("refund", &request.member, &request.idempotency_key),
             request_hash,
             refund_id: new_id("F", now)?,
             redemption_id: request.redemption_id.clone(),
@@ -238,9 +334,12 @@ impl Ledger {
     /// The voucher's ledger entries, oldest first; `UnknownCode` if there is no such voucher.
     pub async fn history(&self, code: &VoucherCode) -> LedgerResult<Vec<LedgerEntry>> {
         let hash = code.hash(&self.pepper);
-        if self.store.voucher(&hash).await?.is_none() {
-            return Err(LedgerError::UnknownCode);
-        }
+        let voucher = self
+            .store
+            .voucher(&hash)
+            .await?
+            .ok_or(LedgerError::UnknownCode)?;
+        self.check_demo(&voucher)?;
         self.store.history(&hash).await
     }
 
@@ -333,6 +432,26 @@ impl Ledger {
     }
 }
 
+/// Refuses an idempotency key shorter than `MIN_KEY_CHARS` or unfit as an identifier.
+fn check_key(key: &str) -> LedgerResult<()> {
+    check_text("idempotency key", key)?;
+    if key.chars().count() < MIN_KEY_CHARS {
+        return Err(LedgerError::Invalid(format!(
+            "idempotency key must be {MIN_KEY_CHARS} to {MAX_KEY_CHARS} characters (a UUID fits)"
+        )));
+    }
+    Ok(())
+}
+
+/// The key under which a store keeps an idempotency record: the client's key, scoped to the
+/// operation and to the staff member (by a hash of their name, so the stored key has a
+/// fixed shape whatever the name holds). One member's keys never meet another's, and a
+/// redemption's key never meets a refund's, on every store.
+fn scoped_key(operation: &str, member: &str, key: &str) -> String {
+    let member = hex::encode(Sha256::digest(member.as_bytes()));
+    format!("{operation}:{}:{key}", &member[..32])
+}
+
 /// Refuses an empty or oversized identifier (keys, staff names, ids).
 fn check_text(what: &str, value: &str) -> LedgerResult<()> {
     if value.trim().is_empty() {
@@ -396,9 +515,32 @@ fn merge_lines(items: &[LineRequest]) -> LedgerResult<Vec<LineRequest>> {
 struct RedeemFingerprint<'a> {
     operation: &'a str,
     voucher: &'a str,
-    cashier: &'a str,
     items: Vec<(&'a str, u32)>,
     allow_cash: bool,
+}
+
+/// What the sale part of a redemption's fingerprint covers: the voucher it pays from.
+#[derive(Serialize)]
+struct SaleFingerprint<'a> {
+    operation: &'a str,
+    voucher: &'a str,
+}
+
+/// Hex characters of the sale part kept in a request hash (64 bits).
+const SALE_PREFIX: usize = 16;
+
+/// The error for a key that another request used: `KeyMadeThisSale` when that request was a
+/// sale on the same voucher (the same sale part), `IdempotencyConflict` otherwise.
+fn key_conflict(stored_hash: &str, request_hash: &str, stored: Redemption) -> LedgerError {
+    let sale = |hash: &str| hash.split_once('.').map(|(sale, _)| sale.to_string());
+    match (sale(stored_hash), sale(request_hash)) {
+        (Some(stored_sale), Some(this_sale)) if stored_sale == this_sale => {
+            LedgerError::KeyMadeThisSale {
+                redemption_id: stored.id,
+            }
+        }
+        _ => LedgerError::IdempotencyConflict,
+    }
 }
 
 /// What a refund's idempotency fingerprint covers.
@@ -406,7 +548,6 @@ struct RedeemFingerprint<'a> {
 struct RefundFingerprint<'a> {
     operation: &'a str,
     redemption: &'a str,
-    supervisor: &'a str,
 }
 
 /// SHA-256 (hex) of the canonical JSON of a request: serde writes struct fields in
@@ -583,7 +724,6 @@ mod tests {
         let base = RedeemFingerprint {
             operation: "redeem",
             voucher: "h",
-            cashier: "kasir",
             items: vec![("A", 1)],
             allow_cash: true,
         };
@@ -594,6 +734,17 @@ mod tests {
             ..base
         };
         assert_ne!(fingerprint(&other_cash).unwrap_or_default(), hash);
+    }
+
+    #[test]
+    fn keys_are_scoped_per_operation_and_member() {
+        let key = "0b8f0a52-8c1e-4c55-9a53-0e1f2d3c4b5a";
+        let sale = scoped_key("redeem", "Sari", key);
+        assert_ne!(sale, scoped_key("refund", "Sari", key));
+        assert_ne!(sale, scoped_key("redeem", "Budi", key));
+        assert!(sale.starts_with("redeem:") && sale.ends_with(key), "{sale}");
+        assert!(check_key(&"k".repeat(15)).is_err());
+        assert!(check_key(key).is_ok());
     }
 
     #[test]
@@ -649,6 +800,7 @@ mod tests {
                 cash_amount: rp(0),
                 balance_after: rp(paid),
             }),
+            demo: false,
         };
         let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();
         let settlement = settle(

@@ -13,7 +13,7 @@ pub mod rules;
 pub mod sqlite;
 pub mod store;
 
-pub use code::{CodeError, CodeHash, Pepper, VoucherCode};
+pub use code::{CodeError, CodeHash, Pepper, TypedCode, VoucherCode};
 pub use error::{LedgerError, LedgerResult};
 pub use ledger::{Ledger, RedeemRequest, RefundRequest};
 pub use money::{format_rupiah, Money};

@@ -2,7 +2,7 @@
 //! store's atomicity (pricing, payment split, settlement arithmetic) live in `ledger.rs` and
 //! `rules.rs`, once, for every store.
 //!
-//! Both implementations (`sqlite.rs`, `dynamodb.rs`) pass the same conformance suite
+//! Both implementations (`sqlite/`, `dynamodb/`) pass the same conformance suite
 //! (`tests/src/conformance.rs`, run by `tests/tests/it/ledger_sqlite.rs` and `ledger_dynamodb.rs`).
 
 use crate::code::CodeHash;
@@ -30,6 +30,8 @@ pub struct RedeemCommand {
     pub total: Money,
     /// When false, a total above the balance is refused instead of split with cash.
     pub allow_cash: bool,
+    /// Whether a demo voucher may pay (only under `galeri serve --demo`).
+    pub accept_demo: bool,
     pub now: DateTime<Utc>,
 }
 
@@ -83,6 +85,15 @@ pub trait VoucherStore: Send + Sync {
 
     async fn redemption(&self, id: &str) -> LedgerResult<Option<Redemption>>;
 
+    /// Reads only: the live record of an earlier redemption under `idempotency_key` (as
+    /// `RedeemCommand` carries it), whatever request made it: its request hash and the
+    /// redemption it answered. `None` when the key is new.
+    async fn idempotent_redemption(
+        &self,
+        idempotency_key: &str,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Option<(String, Redemption)>>;
+
     /// Reverses a redemption once: its `voucher_paid` goes back on the voucher. Idempotent on
     /// the key like `redeem`; a second refund under another key is `AlreadyRefunded`.
     async fn refund(&self, command: &RefundCommand) -> LedgerResult<Refund>;
@@ -108,12 +119,28 @@ pub trait VoucherStore: Send + Sync {
     /// Marks a token revoked; `UnknownToken` if there is no token with this id.
     async fn revoke_token(&self, id: &str, now: DateTime<Utc>) -> LedgerResult<StaffToken>;
 
-    /// Counts one failed code lookup for `subject` (e.g. `token:<id>` or `ip:<addr>`) in the
-    /// fixed window starting at `window_start`, and returns the count in that window.
-    async fn count_failure(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<u32>;
+    /// Reserves one lookup slot for `subject` (e.g. `token:<id>` or `ip:<addr>`) in the fixed
+    /// window starting at `window_start`: one atomic conditional increment. `true` when the
+    /// slot was reserved (the count was below `limit`), `false` when the subject is locked out.
+    /// A slot stays taken (a failed lookup) unless `release_lookup` gives it back.
+    async fn reserve_lookup(
+        &self,
+        subject: &str,
+        window_start: DateTime<Utc>,
+        limit: u32,
+    ) -> LedgerResult<bool>;
 
-    /// Failed lookups for `subject` in the window starting at `window_start`.
-    async fn failures(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<u32>;
+    /// Gives back a slot reserved in that window, after a lookup that succeeded. Never takes
+    /// the count below zero.
+    async fn release_lookup(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<()>;
+
+    /// The pepper check value recorded at first use (HMAC of a fixed label under the pepper,
+    /// `config::pepper_check_value`), if any.
+    async fn pepper_check(&self) -> LedgerResult<Option<String>>;
+
+    /// Records the pepper check value unless one is recorded already, atomically; answers the
+    /// value that is recorded (this one, or the one recorded first).
+    async fn record_pepper_check(&self, check: &str) -> LedgerResult<String>;
 }
 
 /// The WIB (UTC+7) calendar date of an instant: expiry and reporting periods are in WIB.

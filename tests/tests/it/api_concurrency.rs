@@ -4,7 +4,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // In tests a failed expectation is the failure.
 
-use crate::api_support::{Harness, StoreKind, FACE_VALUE};
+use crate::api_support::{request, stranger_code, Harness, StoreKind, FACE_VALUE};
+use axum::http::{Method, StatusCode};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -48,7 +49,11 @@ async fn post(
 }
 
 async fn never_overdrawn(kind: StoreKind) {
-    let harness = Harness::new(kind, 1).await;
+    let mut harness = Harness::new(kind, 1).await;
+    // Every request holds a lookup slot of the one token while it runs; this suite is about
+    // the balance, not the lockout.
+    harness.state.limits.failed_lookups_per_token = 1_000;
+    harness.router = galeri_api::app(harness.state.clone());
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     let service = harness
@@ -69,7 +74,7 @@ async fn never_overdrawn(kind: StoreKind) {
     for index in 0..REQUESTS {
         let (barrier, body, token) = (barrier.clone(), body.clone(), harness.cashier.clone());
         tasks.push(tokio::spawn(async move {
-            let key = format!("concurrent-{index}");
+            let key = format!("concurrent-sale-key-{index}");
             let authorization = format!("Bearer {token}");
             barrier.wait().await;
             let headers = [
@@ -122,4 +127,54 @@ async fn sqlite_voucher_is_never_overdrawn_through_http() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dynamodb_voucher_is_never_overdrawn_through_http() {
     never_overdrawn(StoreKind::Dynamodb).await;
+}
+
+/// 60 concurrent wrong codes from one address with a limit of 20: every lookup takes its slot
+/// before it is answered, so at most 20 are answered and the rest get 429.
+async fn concurrent_guesses_are_counted_before_they_are_answered(kind: StoreKind) {
+    let mut harness = Harness::new(kind, 1).await;
+    harness.state.limits.failed_lookups_per_address = 20;
+    harness.router = galeri_api::app(harness.state.clone());
+    let harness = Arc::new(harness);
+    let barrier = Arc::new(Barrier::new(60));
+    let mut tasks = Vec::new();
+    for _ in 0..60 {
+        let (harness, barrier) = (harness.clone(), barrier.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = serde_json::json!({ "code": stranger_code() });
+            let sent = request(
+                Method::POST,
+                "/v1/balance",
+                None,
+                None,
+                Some(body),
+                "198.51.100.60",
+            );
+            barrier.wait().await;
+            harness.send(sent).await.status
+        }));
+    }
+    let (mut answered, mut refused) = (0, 0);
+    for task in tasks {
+        match task.await.expect("task") {
+            StatusCode::NOT_FOUND => answered += 1,
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(
+        answered <= 20,
+        "{answered} wrong codes answered under a limit of 20"
+    );
+    assert_eq!(answered + refused, 60);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_concurrent_guesses_are_counted_before_they_are_answered() {
+    concurrent_guesses_are_counted_before_they_are_answered(StoreKind::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dynamodb_concurrent_guesses_are_counted_before_they_are_answered() {
+    concurrent_guesses_are_counted_before_they_are_answered(StoreKind::Dynamodb).await;
 }

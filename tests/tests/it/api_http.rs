@@ -39,6 +39,9 @@ on_both_stores!(
     balance_refuses_bad_and_unknown_codes,
     failed_lookups_lock_out_an_address,
     failed_lookups_lock_out_a_token,
+    anonymous_failures_never_stop_a_till,
+    a_locked_out_till_still_gets_its_receipt,
+    key_conflicts_count_as_failed_lookups,
     malformed_bodies_are_problems,
     auth_matrix,
     redemption_and_its_receipt,
@@ -189,7 +192,7 @@ async fn failed_lookups_lock_out_a_token(kind: StoreKind) {
         Method::POST,
         "/v1/redemptions",
         Some(&harness.cashier),
-        Some("after-lockout"),
+        Some("after-lockout-idempotency-key"),
         Some(body),
         addresses.next().unwrap(),
     );
@@ -199,6 +202,105 @@ async fn failed_lookups_lock_out_a_token(kind: StoreKind) {
     // Nothing was redeemed.
     let balance = harness.balance(&harness.codes[0].expose()).await;
     assert_eq!(balance.body["balance"], FACE_VALUE);
+}
+
+/// Guest Wi-Fi and the tills share one public address: anonymous guesses lock out the address
+/// for anonymous lookups only; a signed-in cashier is limited by their own token alone.
+async fn anonymous_failures_never_stop_a_till(kind: StoreKind) {
+    let mut harness = Harness::new(kind, 1).await;
+    harness.state.limits.failed_lookups_per_address = 20;
+    harness.router = galeri_api::app(harness.state.clone());
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        statuses.push(harness.balance(&stranger_code()).await.status);
+    }
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|status| **status == StatusCode::TOO_MANY_REQUESTS)
+            .count(),
+        5,
+        "{statuses:?}"
+    );
+    // Same address (the harness's), valid code, signed-in cashier: the sale goes through.
+    let reply = harness
+        .redeem(
+            "till-after-guests-0001",
+            one_coffee(&harness.codes[0].expose()),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+    // The address itself stays locked out for anonymous lookups.
+    let anonymous = harness.balance(&harness.codes[0].expose()).await;
+    assert_eq!(anonymous.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// A till that retries a sale that went through gets its receipt even after its token was
+/// locked out by wrong codes; a new sale from it is still refused.
+async fn a_locked_out_till_still_gets_its_receipt(kind: StoreKind) {
+    let mut harness = Harness::new(kind, 2).await;
+    harness.state.limits.failed_lookups_per_token = 2;
+    harness.router = galeri_api::app(harness.state.clone());
+    let code = harness.codes[0].expose();
+    let first = harness
+        .redeem("sale-before-lockout-1", one_coffee(&code))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    for attempt in 0..2 {
+        let wrong = harness
+            .redeem(
+                &format!("wrong-code-attempt-{attempt}"),
+                one_coffee(&stranger_code()),
+            )
+            .await;
+        assert_eq!(wrong.problem(), "unknown-code");
+    }
+    let locked = harness
+        .redeem(
+            "new-sale-while-locked",
+            one_coffee(&harness.codes[1].expose()),
+        )
+        .await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    harness.advance(Duration::seconds(5));
+    let retry = harness
+        .redeem("sale-before-lockout-1", one_coffee(&code))
+        .await;
+    assert_eq!(retry.status, StatusCode::CREATED, "{retry:?}");
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    assert_eq!(retry.body, first.body);
+    // Another body under that key while locked out learns nothing.
+    let other = json!({ "code": code, "items": [{ "sku": "KERIPIK-10", "qty": 1 }] });
+    let probing = harness.redeem("sale-before-lockout-1", other).await;
+    assert_eq!(probing.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        harness.balance(&code).await.body["balance"],
+        FACE_VALUE - 35_000
+    );
+}
+
+/// Reusing a key for another request counts against the token like a wrong code.
+async fn key_conflicts_count_as_failed_lookups(kind: StoreKind) {
+    let mut harness = Harness::new(kind, 2).await;
+    harness.state.limits.failed_lookups_per_token = 2;
+    harness.router = galeri_api::app(harness.state.clone());
+    let code = harness.codes[0].expose();
+    let sale = harness
+        .redeem("conflict-count-key-1", one_coffee(&code))
+        .await;
+    assert_eq!(sale.status, StatusCode::CREATED);
+    let other = json!({ "code": code, "items": [{ "sku": "KERIPIK-10", "qty": 1 }] });
+    for _ in 0..2 {
+        let reply = harness.redeem("conflict-count-key-1", other.clone()).await;
+        assert_eq!(reply.problem(), "idempotency-key-reused");
+    }
+    let next = harness
+        .redeem(
+            "conflict-count-key-2",
+            one_coffee(&harness.codes[1].expose()),
+        )
+        .await;
+    assert_eq!(next.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
 async fn malformed_bodies_are_problems(kind: StoreKind) {
@@ -272,7 +374,7 @@ async fn malformed_bodies_are_problems(kind: StoreKind) {
         .collect();
     let reply = harness
         .redeem(
-            "too-many",
+            "too-many-idempotency-key",
             json!({ "code": harness.codes[0].expose(), "items": items }),
         )
         .await;
@@ -316,7 +418,7 @@ async fn auth_matrix(kind: StoreKind) {
     let bad = format!("glr_{}", "a".repeat(32));
     for (method, path, body, least) in &routes {
         let send = async |token: Option<String>| {
-            let key = format!("auth-{}", crate::api_support::random_hex());
+            let key = format!("auth-key-{}", crate::api_support::random_hex());
             harness
                 .call(
                     method.clone(),
@@ -392,7 +494,7 @@ async fn redemption_and_its_receipt(kind: StoreKind) {
         "code": code,
         "items": [{ "sku": "KOPI-DAMPIT-250", "qty": 1 }, { "sku": "KERIPIK-10", "qty": 3 }],
     });
-    let reply = harness.redeem("sale-1", body).await;
+    let reply = harness.redeem("sale-1-idempotency-key", body).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
     assert_eq!(reply.header("idempotent-replayed"), None);
     let redemption = reply.body.clone();
@@ -449,10 +551,14 @@ async fn redemption_and_its_receipt(kind: StoreKind) {
 async fn idempotent_replay_and_conflict(kind: StoreKind) {
     let harness = Harness::new(kind, 1).await;
     let code = harness.codes[0].expose();
-    let first = harness.redeem("replay-1", one_coffee(&code)).await;
+    let first = harness
+        .redeem("replay-1-idempotency-key", one_coffee(&code))
+        .await;
     assert_eq!(first.status, StatusCode::CREATED);
     harness.advance(Duration::seconds(5));
-    let again = harness.redeem("replay-1", one_coffee(&code)).await;
+    let again = harness
+        .redeem("replay-1-idempotency-key", one_coffee(&code))
+        .await;
     assert_eq!(again.status, StatusCode::CREATED);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(again.body, first.body);
@@ -463,9 +569,19 @@ async fn idempotent_replay_and_conflict(kind: StoreKind) {
     );
 
     let other = json!({ "code": code, "items": [{ "sku": "KERIPIK-10", "qty": 1 }] });
-    let conflict = harness.redeem("replay-1", other).await;
+    let conflict = harness.redeem("replay-1-idempotency-key", other).await;
     assert_eq!(conflict.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(conflict.problem(), "idempotency-key-reused");
+    // The same sale (same voucher): the answer points at it instead of advising a new key.
+    let location = format!("/v1/redemptions/{}", first.body["id"].as_str().unwrap());
+    assert_eq!(conflict.header("location"), Some(location.as_str()));
+    assert_eq!(conflict.body["location"], location.as_str());
+    // Another voucher under that key: no sale of it to point at.
+    let elsewhere = harness
+        .redeem("replay-1-idempotency-key", one_coffee(&stranger_code()))
+        .await;
+    assert_eq!(elsewhere.problem(), "idempotency-key-reused");
+    assert_eq!(elsewhere.header("location"), None);
 
     let missing = harness
         .call(
@@ -478,6 +594,10 @@ async fn idempotent_replay_and_conflict(kind: StoreKind) {
         .await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
     assert_eq!(missing.problem(), "idempotency-key-required");
+    let too_short = "k".repeat(15);
+    let reply = harness.redeem(&too_short, one_coffee(&code)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.problem(), "idempotency-key-required");
     let too_long = "k".repeat(129);
     let reply = harness.redeem(&too_long, one_coffee(&code)).await;
     assert_eq!(reply.problem(), "idempotency-key-required");
@@ -492,43 +612,51 @@ async fn redemption_problems(kind: StoreKind) {
     let code = harness.codes[0].expose();
 
     let no_cash = json!({ "code": code, "items": [{ "sku": "TOPENG-PANJI", "qty": 1 }], "allow_cash": false });
-    let reply = harness.redeem("short", no_cash).await;
+    let reply = harness.redeem("short-idempotency-key", no_cash).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reply.problem(), "insufficient-balance");
     assert_eq!(reply.body["balance"], FACE_VALUE);
     assert_eq!(reply.body["total"], 150_000);
 
     let unknown = json!({ "code": code, "items": [{ "sku": "KOPI-DAMPIT-250", "qty": 1 }, { "sku": "BATIK-X", "qty": 1 }] });
-    let reply = harness.redeem("unknown-sku", unknown).await;
+    let reply = harness.redeem("unknown-sku-idempotency-key", unknown).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reply.problem(), "unknown-sku");
     assert_eq!(reply.body["errors"][0]["pointer"], "/items/1/sku");
 
     let zero = json!({ "code": code, "items": [{ "sku": "KOPI-DAMPIT-250", "qty": 0 }] });
-    let reply = harness.redeem("zero", zero).await;
+    let reply = harness.redeem("zero-idempotency-key", zero).await;
     assert_eq!(reply.problem(), "validation-failed");
     assert_eq!(reply.body["errors"][0]["pointer"], "/items/0/qty");
 
     let negative = json!({ "code": code, "items": [{ "sku": "KOPI-DAMPIT-250", "qty": -2 }] });
-    let reply = harness.redeem("negative", negative).await;
+    let reply = harness.redeem("negative-idempotency-key", negative).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.body["errors"][0]["pointer"], "/items/0/qty");
 
     let empty = json!({ "code": code, "items": [] });
     assert_eq!(
-        harness.redeem("empty", empty).await.problem(),
+        harness
+            .redeem("empty-idempotency-key", empty)
+            .await
+            .problem(),
         "validation-failed"
     );
 
     let reply = harness
-        .redeem("stranger", one_coffee(&stranger_code()))
+        .redeem("stranger-idempotency-key", one_coffee(&stranger_code()))
         .await;
     assert_eq!(reply.problem(), "unknown-code");
 
     // Spend it all, then a voucher with balance 0 cannot pay anything.
     let all = json!({ "code": code, "items": [{ "sku": "KERIPIK-10", "qty": 5 }] });
-    assert_eq!(harness.redeem("all", all).await.status, StatusCode::CREATED);
-    let reply = harness.redeem("after", one_coffee(&code)).await;
+    assert_eq!(
+        harness.redeem("all-idempotency-key", all).await.status,
+        StatusCode::CREATED
+    );
+    let reply = harness
+        .redeem("after-idempotency-key", one_coffee(&code))
+        .await;
     assert_eq!(reply.problem(), "insufficient-balance");
     assert_eq!(reply.body["balance"], 0);
     // None of the refusals touched the other voucher or this one's books.
@@ -546,7 +674,9 @@ async fn expired_and_void_vouchers(kind: StoreKind) {
         .void_voucher(&voided.hash(&harness.pepper), harness.now())
         .await
         .unwrap();
-    let reply = harness.redeem("void", one_coffee(&voided.expose())).await;
+    let reply = harness
+        .redeem("void-idempotency-key", one_coffee(&voided.expose()))
+        .await;
     assert_eq!(reply.problem(), "voucher-void");
     assert_eq!(
         harness.balance(&voided.expose()).await.body["status"],
@@ -557,7 +687,9 @@ async fn expired_and_void_vouchers(kind: StoreKind) {
     let days = (crate::api_support::expires_on() - harness.now().date_naive()).num_days() + 2;
     harness.advance(Duration::days(days));
     let code = harness.codes[0].expose();
-    let reply = harness.redeem("expired", one_coffee(&code)).await;
+    let reply = harness
+        .redeem("expired-idempotency-key", one_coffee(&code))
+        .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reply.problem(), "voucher-expired");
     assert_eq!(reply.body["expires_on"], "2099-12-31");
@@ -567,7 +699,9 @@ async fn expired_and_void_vouchers(kind: StoreKind) {
 async fn refund_once(kind: StoreKind) {
     let harness = Harness::new(kind, 1).await;
     let code = harness.codes[0].expose();
-    let sale = harness.redeem("to-refund", one_coffee(&code)).await;
+    let sale = harness
+        .redeem("to-refund-idempotency-key", one_coffee(&code))
+        .await;
     let id = sale.body["id"].as_str().unwrap().to_string();
     let path = format!("/v1/redemptions/{id}/refund");
 
@@ -581,7 +715,7 @@ async fn refund_once(kind: StoreKind) {
             Method::POST,
             &path,
             Some(&harness.supervisor),
-            Some("refund-1"),
+            Some("refund-1-idempotency-key"),
             None,
         )
         .await;
@@ -601,32 +735,32 @@ async fn refund_once(kind: StoreKind) {
             Method::POST,
             &path,
             Some(&harness.supervisor),
-            Some("refund-1"),
+            Some("refund-1-idempotency-key"),
             None,
         )
         .await;
     assert_eq!(replay.status, StatusCode::CREATED);
     assert_eq!(replay.header("idempotent-replayed"), Some("true"));
     assert_eq!(replay.body["id"], refund.body["id"]);
-    // The key belongs to the request as the supervisor made it: another staff member reusing
-    // it is a different request.
+    // Keys are scoped per staff member: another member's identical key is their own request,
+    // here a second refund of the same sale.
     let reused = harness
         .call(
             Method::POST,
             &path,
             Some(&harness.admin),
-            Some("refund-1"),
+            Some("refund-1-idempotency-key"),
             None,
         )
         .await;
-    assert_eq!(reused.problem(), "idempotency-key-reused");
+    assert_eq!(reused.problem(), "already-refunded");
 
     let twice = harness
         .call(
             Method::POST,
             &path,
             Some(&harness.supervisor),
-            Some("refund-2"),
+            Some("refund-2-idempotency-key"),
             None,
         )
         .await;
@@ -651,7 +785,7 @@ async fn refund_once(kind: StoreKind) {
             Method::POST,
             "/v1/redemptions/rdm-nope/refund",
             Some(&harness.supervisor),
-            Some("refund-3"),
+            Some("refund-3-idempotency-key"),
             None,
         )
         .await;
@@ -661,7 +795,9 @@ async fn refund_once(kind: StoreKind) {
 async fn history_of_a_voucher(kind: StoreKind) {
     let harness = Harness::new(kind, 1).await;
     let code = harness.codes[0].expose();
-    let sale = harness.redeem("hist-1", one_coffee(&code)).await;
+    let sale = harness
+        .redeem("hist-1-idempotency-key", one_coffee(&code))
+        .await;
     let reply = harness
         .call(
             Method::POST,
@@ -699,13 +835,13 @@ async fn settlement_report(kind: StoreKind) {
     let harness = Harness::new(kind, 2).await;
     let first = json!({ "code": harness.codes[0].expose(), "items": [{ "sku": "TOPENG-PANJI", "qty": 1 }] });
     assert_eq!(
-        harness.redeem("s-1", first).await.status,
+        harness.redeem("s-1-idempotency-key", first).await.status,
         StatusCode::CREATED
     );
     let second =
         json!({ "code": harness.codes[1].expose(), "items": [{ "sku": "KERIPIK-10", "qty": 2 }] });
     assert_eq!(
-        harness.redeem("s-2", second).await.status,
+        harness.redeem("s-2-idempotency-key", second).await.status,
         StatusCode::CREATED
     );
 

@@ -170,7 +170,7 @@ fn every_problem_type_is_in_the_contract() {
         ApiError::IdempotencyKey {
             detail: String::new(),
         },
-        ApiError::IdempotencyConflict,
+        ApiError::IdempotencyConflict { redemption: None },
         ApiError::PayloadTooLarge { limit: 1 },
         ApiError::UnsupportedMediaType,
         ApiError::InvalidCode {

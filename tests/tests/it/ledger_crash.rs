@@ -120,8 +120,9 @@ fn writer(database: &Path) -> Result<()> {
             tasks.push(tokio::spawn(async move {
                 for round in 0u64.. {
                     let request = RedeemRequest {
-                        idempotency_key: format!("crash-{task}-{round}"),
+                        idempotency_key: format!("crash-sale-key-{task}-{round}"),
                         cashier: "kasir".into(),
+                        member: "kasir".into(),
                         code: code.clone(),
                         items: vec![LineRequest {
                             sku: "KOPI-250".into(),

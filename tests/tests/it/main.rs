@@ -4,6 +4,7 @@
 
 mod api_support;
 
+mod api_address;
 mod api_cli;
 mod api_concurrency;
 mod api_http;

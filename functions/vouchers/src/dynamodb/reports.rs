@@ -1,0 +1,93 @@
+//! Reports over many records: redemptions in a period (settlement, by WIB day on GSI1) and
+//! every voucher's books (audit, one scan).
+
+use super::items::*;
+use super::keys::*;
+use super::*;
+
+pub(super) async fn redemptions_between(
+    store: &DynamoStore,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> LedgerResult<Vec<Redemption>> {
+    if from >= to {
+        return Ok(Vec::new());
+    }
+    let first_day = wib_date(from);
+    let last_day = wib_date(to - chrono::Duration::nanoseconds(1));
+    // GSI1SK is `<created_at>#<id>`: `<to>#…` sorts after `<to>`, so BETWEEN keeps `to`
+    // exclusive while `<from>#…` stays inside.
+    let lower = s(timestamp(from));
+    let upper = s(timestamp(to));
+    let mut redemptions = Vec::new();
+    for day in first_day.iter_days().take_while(|day| *day <= last_day) {
+        let items = store
+            .query_all(
+                true,
+                "GSI1PK = :day AND GSI1SK BETWEEN :from AND :to",
+                &[],
+                &[
+                    (":day", s(day_partition(day))),
+                    (":from", lower.clone()),
+                    (":to", upper.clone()),
+                ],
+            )
+            .await?;
+        for item in &items {
+            redemptions.push(StoredRedemption::from_item(item)?.redemption);
+        }
+    }
+    Ok(redemptions)
+}
+
+pub(super) async fn books(store: &DynamoStore) -> LedgerResult<Vec<VoucherBooks>> {
+    let items = store.scan_records(&["voucher", "redemption"]).await?;
+    let mut vouchers = Vec::new();
+    // Per voucher hash: (redeemed, refunded), summed from the redemption records.
+    let mut sums: HashMap<String, (Money, Money)> = HashMap::new();
+    for item in &items {
+        if text(item, "record")? == "voucher" {
+            vouchers.push(StoredVoucher::from_item(item)?.voucher);
+            continue;
+        }
+        let stored = StoredRedemption::from_item(item)?;
+        let sum = sums
+            .entry(stored.voucher.0.clone())
+            .or_insert((Money::ZERO, Money::ZERO));
+        sum.0 = sum
+            .0
+            .checked_add(stored.redemption.voucher_paid)
+            .ok_or_else(|| LedgerError::Store("redeemed sum overflows".into()))?;
+        if let Some(refund) = &stored.redemption.refund {
+            sum.1 = sum
+                .1
+                .checked_add(refund.voucher_amount)
+                .ok_or_else(|| LedgerError::Store("refunded sum overflows".into()))?;
+        }
+    }
+    vouchers.sort_by(|a, b| {
+        (&a.batch, a.issued_at, &a.hint, &a.code_hash).cmp(&(
+            &b.batch,
+            b.issued_at,
+            &b.hint,
+            &b.code_hash,
+        ))
+    });
+    Ok(vouchers
+        .into_iter()
+        .map(|voucher| {
+            let (redeemed, refunded) = sums
+                .get(voucher.code_hash.as_str())
+                .copied()
+                .unwrap_or((Money::ZERO, Money::ZERO));
+            VoucherBooks {
+                hint: voucher.hint,
+                batch: voucher.batch,
+                face_value: voucher.face_value,
+                balance: voucher.balance,
+                redeemed,
+                refunded,
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,76 @@
+//! Reports over many records: redemptions in a period (settlement) and every voucher's books
+//! (audit).
+
+use super::rows::{
+    line_from_row, money, redemption_from_row, sql_error, stamp, REDEMPTION_COLUMNS,
+};
+use crate::error::LedgerResult;
+use crate::model::{LineItem, Redemption, VoucherBooks};
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use std::collections::HashMap;
+
+pub(super) fn redemptions_between(
+    connection: &mut Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> LedgerResult<Vec<Redemption>> {
+    let (from, to) = (stamp(from), stamp(to));
+    let mut redemptions: Vec<Redemption> = connection
+        .prepare_cached(&format!(
+            "SELECT {REDEMPTION_COLUMNS} FROM redemptions r \
+                     LEFT JOIN refunds f ON f.redemption_id = r.id \
+                     WHERE r.created_at >= ?1 AND r.created_at < ?2 ORDER BY r.created_at, r.id"
+        ))
+        .and_then(|mut statement| {
+            statement
+                .query_map([&from, &to], redemption_from_row)
+                .and_then(|rows| rows.collect())
+        })
+        .map_err(sql_error)?;
+    let lines: Vec<(String, LineItem)> = connection
+                .prepare_cached(
+                    "SELECT l.redemption_id, l.sku, l.name, l.producer, l.category, l.unit_price, \
+                     l.qty, l.total FROM redemption_lines l JOIN redemptions r ON r.id = l.redemption_id \
+                     WHERE r.created_at >= ?1 AND r.created_at < ?2 ORDER BY l.redemption_id, l.position",
+                )
+                .and_then(|mut statement| {
+                    statement.query_map([&from, &to], line_from_row).and_then(|rows| rows.collect())
+                })
+                .map_err(sql_error)?;
+    let mut by_redemption: HashMap<String, Vec<LineItem>> = HashMap::new();
+    for (id, line) in lines {
+        by_redemption.entry(id).or_default().push(line);
+    }
+    for redemption in &mut redemptions {
+        redemption.items = by_redemption.remove(&redemption.id).unwrap_or_default();
+    }
+    Ok(redemptions)
+}
+
+pub(super) fn books(connection: &mut Connection) -> LedgerResult<Vec<VoucherBooks>> {
+    // Redeemed and refunded come from the redemption and refund records, not from the
+    // balance column, so the audit compares two independent records.
+    let mut statement = connection
+                .prepare_cached(
+                    "SELECT v.hint, v.batch, v.face_value, v.balance, \
+                       COALESCE((SELECT SUM(r.voucher_paid) FROM redemptions r WHERE r.code_hash = v.code_hash), 0), \
+                       COALESCE((SELECT SUM(f.voucher_amount) FROM refunds f JOIN redemptions r \
+                                 ON r.id = f.redemption_id WHERE r.code_hash = v.code_hash), 0) \
+                     FROM vouchers v ORDER BY v.batch, v.hint, v.code_hash",
+                )
+                .map_err(sql_error)?;
+    statement
+        .query_map([], |row| {
+            Ok(VoucherBooks {
+                hint: row.get(0)?,
+                batch: row.get(1)?,
+                face_value: money(row.get(2)?)?,
+                balance: money(row.get(3)?)?,
+                redeemed: money(row.get(4)?)?,
+                refunded: money(row.get(5)?)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(sql_error)
+}
