@@ -51,6 +51,18 @@ cargo_tests() {
   return $status
 }
 
+# The browser suites (tests/browser), counting their tests like cargo's.
+browser_tests() {
+  local out="$log_dir/browser.log"
+  local status=0
+  tests/browser/run.sh 2>&1 | tee "$out" || status=$?
+  local counts
+  counts=$(grep -E '^browser: [0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
+  browser_tests_passed=$(echo "$counts" | awk '{print $2+0}')
+  browser_tests_failed=$(echo "$counts" | awk '{print $4+0}')
+  return $status
+}
+
 say "Toolchain: $(cargo --version), $(java -version 2>&1 | head -1), node $(node --version)"
 
 say "Starting DynamoDB Local"
@@ -68,6 +80,11 @@ step "cargo test (unit, integration, end-to-end; SQLite and DynamoDB Local)" car
 # rebuild aws-sdk-dynamodb a second time.
 step "galeri check on the real catalog" "${CARGO_TARGET_DIR:-target}/debug/galeri" check
 step "schemathesis against galeri serve (infra/openapi.yaml)" tests/schemathesis/run.sh
+# Browser suites in headless Chromium; tests/browser/run.sh installs Debian's chromium and the
+# npm packages (playwright-core, axe-core) it needs.
+browser_tests_passed=0
+browser_tests_failed=0
+step "browser tests (Chromium: catalog, search, Cek Saldo, Kasir, axe-core)" browser_tests
 step "cfn-lint on infra/template.yaml" tests/infra/cfn-lint.sh
 step "publish-site script against moto (S3 + CloudFront API)" tests/infra/publish-site.sh
 step "deploy.sh rehearsal: SAM CLI (validate --lint, package, changesets) against moto" \
@@ -78,5 +95,7 @@ if [ ${#steps_failed[@]} -gt 0 ]; then
   printf 'Failed step: %s\n' "${steps_failed[@]}"
 fi
 echo "steps: $passed passed, $failed failed"
-echo "tests: $rust_tests_passed passed, $rust_tests_failed failed"
+echo "rust: $rust_tests_passed passed, $rust_tests_failed failed"
+echo "browser: $browser_tests_passed passed, $browser_tests_failed failed"
+echo "tests: $((rust_tests_passed + browser_tests_passed)) passed, $((rust_tests_failed + browser_tests_failed)) failed"
 [ "$failed" -eq 0 ]

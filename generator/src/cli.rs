@@ -111,8 +111,38 @@ pub struct ServeArgs {
     pub out: PathBuf,
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
+    /// Address to listen on (`0.0.0.0` for the gallery LAN; then use --tls-cert/--tls-key).
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: String,
+    /// Demo mode: on an empty SQLite store, create demo vouchers and a demo cashier token
+    /// (their secrets go to a 0600 file beside the database, never to the screen), and accept
+    /// demo vouchers. Refused on a DynamoDB store.
+    #[arg(long)]
+    pub demo: bool,
+    /// A reverse proxy (CIDR, e.g. `10.0.0.5/32` or `192.168.1.0/24`) whose forwarding header
+    /// names the client; repeatable. Without it, forwarding headers are ignored.
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The forwarding header the trusted proxies write.
+    #[arg(long, value_enum, default_value_t)]
+    pub forwarded_header: ForwardedHeaderArg,
+    /// PEM certificate (chain) for HTTPS; needs --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS; needs --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// `--forwarded-header`: which header a trusted proxy writes (the other one is ignored, since a
+/// proxy passes it through as the client wrote it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ForwardedHeaderArg {
+    /// `X-Forwarded-For` (nginx, Caddy, Traefik).
+    #[default]
+    XForwardedFor,
+    /// RFC 7239 `Forwarded`.
+    Forwarded,
 }
 
 #[derive(Debug, Subcommand)]

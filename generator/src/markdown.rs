@@ -5,6 +5,37 @@
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::collections::HashMap;
 
+/// The HTML of every body in the library, by position (products, producers, free pages).
+pub struct RenderedBodies {
+    pub products: Vec<String>,
+    pub producers: Vec<String>,
+    pub pages: Vec<String>,
+}
+
+impl RenderedBodies {
+    /// Renders every body, in parallel.
+    pub fn new(library: &crate::content::Library) -> RenderedBodies {
+        use rayon::prelude::*;
+        RenderedBodies {
+            products: library
+                .products
+                .par_iter()
+                .map(|product| render(&product.body))
+                .collect(),
+            producers: library
+                .producers
+                .par_iter()
+                .map(|producer| render(&producer.body))
+                .collect(),
+            pages: library
+                .pages
+                .iter()
+                .map(|page| render(&page.body))
+                .collect(),
+        }
+    }
+}
+
 /// Renders Markdown to safe HTML.
 pub fn render(source: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;

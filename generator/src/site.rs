@@ -1,21 +1,27 @@
 //! The `Site`: a checked content `Library` plus parsed templates, and the build as a short list
-//! of phases: load → validate → render markdown → render pages → sitemap, feed, search index,
-//! catalog → swap the output folder in atomically.
+//! of named phases (`Site::build`): load and validate → render Markdown → publish images →
+//! render pages → sitemap, feed, search index, catalog, static files → swap the output folder
+//! in atomically. Each page kind has its own renderer in `render::pages`; every URL comes from
+//! `render::urls`.
 //!
 //! Library API (used by `galeri build`, `galeri check` and `galeri serve`):
 //! `check_site(content, today)` and `build_site(&BuildOptions)`.
 
 use crate::content::diagnostics::Diagnostics;
 use crate::content::{self, Library};
-use crate::markdown;
+use crate::markdown::RenderedBodies;
 use crate::output::{self, atomic::Staging};
-use crate::render::{self, views::*};
+use crate::render;
+use crate::render::index::Index;
+use crate::render::pages::{self, Page, Renderer};
+use crate::render::strings::Strings;
+use crate::render::urls;
+use crate::render::views::{Card, ImageView, Photos};
 use chrono::{NaiveDate, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use tera::{Context, Tera};
+use tera::Tera;
 
 /// Threads for rendering and writing pages: several per core, since each page also waits on
 /// the filesystem (folder and file creation).
@@ -32,8 +38,13 @@ pub struct BuildOptions {
     pub out: PathBuf,
     /// Replaces `base_url` of site.yaml (e.g. for a preview host).
     pub base_url: Option<String>,
+    /// Replaces `api_base_url` of site.yaml (`galeri serve` serves the API at `/api/v1`).
+    pub api_base_url: Option<String>,
     /// "Today" in WIB, for P-IRT expiry and undated feed entries; `None` = now.
     pub today: Option<NaiveDate>,
+    /// Where resized photos are cached between builds; `None` = `.galeri/image-cache` beside
+    /// the content folder.
+    pub image_cache: Option<PathBuf>,
 }
 
 impl BuildOptions {
@@ -47,7 +58,9 @@ impl BuildOptions {
             theme: theme.into(),
             out: out.into(),
             base_url: None,
+            api_base_url: None,
             today: None,
+            image_cache: None,
         }
     }
 }
@@ -61,6 +74,10 @@ pub struct BuildReport {
     pub producers: usize,
     /// Every file written.
     pub files: usize,
+    /// Photos published.
+    pub photos: usize,
+    /// Photos resized and encoded by this build (the rest came from the cache).
+    pub photos_processed: usize,
 }
 
 /// Why a build failed. The previous output is untouched in every case.
@@ -79,6 +96,8 @@ pub enum BuildError {
         #[source]
         source: std::io::Error,
     },
+    #[error("photo {0}")]
+    Image(#[from] output::images::ImageError),
     #[error("rendering {page}: {message}")]
     Render { page: String, message: String },
     /// The output folder contains the content, the theme or the working folder: replacing it
@@ -111,13 +130,16 @@ pub fn build_site(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 pub struct Site {
     pub library: Library,
     templates: Tera,
+    strings: Strings,
     theme: PathBuf,
     base_url: String,
+    api_base: String,
+    image_cache: PathBuf,
     today: NaiveDate,
 }
 
 impl Site {
-    /// Phase 1 and 2: load and validate the content; parse the templates.
+    /// Load and validate the content; parse the templates and the strings file.
     pub fn load(options: &BuildOptions) -> Result<Site, BuildError> {
         let today = options.today.unwrap_or_else(today_wib);
         let library = content::load(&options.content, today).map_err(BuildError::Content)?;
@@ -128,18 +150,35 @@ impl Site {
             }
             Some(url) => return Err(BuildError::BaseUrl(url.clone())),
         };
+        let api_base = options
+            .api_base_url
+            .as_deref()
+            .unwrap_or(&library.site.api_base_url)
+            .trim_end_matches('/')
+            .to_owned();
         let templates = render::load(&options.theme).map_err(BuildError::Theme)?;
+        let strings = Strings::load(&options.theme).map_err(BuildError::Theme)?;
         check_output_is_safe(&options.out, &[&options.content, &options.theme])?;
+        let image_cache = options.image_cache.clone().unwrap_or_else(|| {
+            options
+                .content
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join(".galeri/image-cache")
+        });
         Ok(Site {
             library,
             templates,
+            strings,
             theme: options.theme.clone(),
             base_url,
+            api_base,
+            image_cache,
             today,
         })
     }
 
-    /// The remaining phases, into a staging folder that replaces `out` only on success.
+    /// The build phases, into a staging folder that replaces `out` only on success.
     pub fn build(&self, out: &Path) -> Result<BuildReport, BuildError> {
         let staging = Staging::create(out).map_err(io_error(format!(
             "creating a build folder beside {}",
@@ -149,7 +188,7 @@ impl Site {
         // than cores, one page's render overlaps another's wait on the filesystem. The old
         // output is deleted on the same pool, in parallel (see `atomic::remove_tree`).
         let run = || -> Result<BuildReport, BuildError> {
-            let report = self.write_all(staging.path())?;
+            let report = self.build_into(staging.path())?;
             staging
                 .commit()
                 .map_err(io_error(format!("replacing {}", out.display())))?;
@@ -164,157 +203,276 @@ impl Site {
         }
     }
 
-    fn write_all(&self, root: &Path) -> Result<BuildReport, BuildError> {
+    fn build_into(&self, root: &Path) -> Result<BuildReport, BuildError> {
         let library = &self.library;
-        // Render markdown.
-        let product_html: Vec<String> = library
-            .products
-            .par_iter()
-            .map(|product| markdown::render(&product.body))
-            .collect();
-        let producer_html: Vec<String> = library
-            .producers
-            .par_iter()
-            .map(|producer| markdown::render(&producer.body))
-            .collect();
-        let page_html: Vec<String> = library
-            .pages
-            .iter()
-            .map(|page| markdown::render(&page.body))
-            .collect();
-
+        let bodies = RenderedBodies::new(library);
         let index = Index::new(library);
-        let cards: Vec<Card<'_>> = library
+        let (photos, images) = self.publish_images(root)?;
+        let cards = self.cards(&index, &photos);
+        let sitemap = self.render_pages(root, &index, &cards, &bodies, &photos)?;
+        let pages = sitemap.pages;
+        let mut files = 0;
+        files += self.write_sitemap(root, &sitemap.urls)?;
+        files += self.write_feed(root, &index)?;
+        files += self.write_search_index(root, &index, &cards)?;
+        files += self.write_catalog(root)?;
+        files += copy_static(&self.theme.join("static"), &root.join("static"))?;
+        Ok(BuildReport {
+            pages,
+            products: library.products.len(),
+            producers: library.producers.len(),
+            files: pages + images.files + files,
+            photos: images.photos,
+            photos_processed: images.processed,
+        })
+    }
+
+    /// Publishes every product image and producer photo beside the page that shows it, as
+    /// responsive variants from the image cache.
+    fn publish_images(&self, root: &Path) -> Result<(Photos, output::images::Report), BuildError> {
+        let library = &self.library;
+        let mut jobs = Vec::new();
+        // (product or producer, position, page URL, image) per job, to build the views after.
+        let mut owners: Vec<(bool, usize, String, &content::Image)> = Vec::new();
+        for (position, product) in library.products.iter().enumerate() {
+            let url = urls::product(&product.producer, &product.slug);
+            for image in &product.images {
+                owners.push((true, position, url.clone(), image));
+            }
+        }
+        for (position, producer) in library.producers.iter().enumerate() {
+            if let Some(image) = &producer.photo {
+                owners.push((false, position, urls::producer(&producer.slug), image));
+            }
+        }
+        for (_, _, url, image) in &owners {
+            jobs.push(output::images::Job {
+                source: image.source.clone(),
+                folder: PathBuf::from(url.trim_start_matches('/')),
+                stem: Path::new(&image.name)
+                    .file_stem()
+                    .map(|stem| stem.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            });
+        }
+        let (published, report) =
+            output::images::Cache::new(&self.image_cache).publish(&jobs, root)?;
+        let mut photos = Photos {
+            products: vec![Vec::new(); library.products.len()],
+            producers: vec![None; library.producers.len()],
+        };
+        for ((is_product, position, url, image), published) in owners.iter().zip(&published) {
+            if *is_product {
+                let name = &library.products[*position].name;
+                photos.products[*position].push(ImageView::new(image, published, url, name));
+            } else {
+                let name = &library.producers[*position].name;
+                photos.producers[*position] = Some(ImageView::new(image, published, url, name));
+            }
+        }
+        Ok((photos, report))
+    }
+
+    /// A card per product (same order as the library), for lists, search and related products.
+    fn cards<'a>(&'a self, index: &Index, photos: &Photos) -> Vec<Card<'a>> {
+        let library = &self.library;
+        library
             .products
             .par_iter()
             .enumerate()
             .map(|(position, product)| {
-                Card::new(library, product, index.product_producer[position])
+                Card::new(
+                    library,
+                    product,
+                    index.product_producer[position],
+                    photos.products[position].first().cloned(),
+                )
             })
-            .collect();
-        let base = self.base_context(&index);
-        let renderer = Renderer {
-            site: self,
-            index: &index,
-            cards: &cards,
-            product_html: &product_html,
-            producer_html: &producer_html,
-            page_html: &page_html,
-            base: &base,
-            root,
-        };
+            .collect()
+    }
 
-        // Render pages, in parallel, each written as soon as it is rendered.
-        let jobs = renderer.jobs();
-        let written: Vec<Written> = jobs
+    /// Renders every page, in parallel, each written as soon as it is rendered.
+    fn render_pages(
+        &self,
+        root: &Path,
+        index: &Index,
+        cards: &[Card<'_>],
+        bodies: &RenderedBodies,
+        photos: &Photos,
+    ) -> Result<SitemapUrls, BuildError> {
+        let library = &self.library;
+        let base = pages::base_context(library, &self.strings, &self.base_url, index);
+        let renderer = Renderer {
+            library,
+            strings: &self.strings,
+            base_url: &self.base_url,
+            api_base: &self.api_base,
+            index,
+            cards,
+            bodies,
+            photos,
+            base: &base,
+        };
+        let jobs = renderer.jobs(|template| {
+            self.templates
+                .get_template_names()
+                .any(|name| name == template)
+        });
+        let written: Vec<Option<String>> = jobs
             .par_iter()
-            .map(|job| renderer.run(job))
+            .map(|job| self.write_page(root, renderer.render(*job)))
             .collect::<Result<_, _>>()?;
         let pages = written.len();
-        let assets: usize = written.iter().map(|page| page.assets).sum();
-        let mut sitemap_paths: Vec<String> = written
-            .into_iter()
-            .filter_map(|page| page.sitemap)
-            .collect();
-        sitemap_paths.sort();
+        let mut urls: Vec<String> = written.into_iter().flatten().collect();
+        urls.sort();
+        Ok(SitemapUrls { pages, urls })
+    }
 
-        // Sitemap, robots, feed, search index, catalog.
+    /// Runs the page's template and writes it; returns its URL if it belongs in the sitemap.
+    fn write_page(&self, root: &Path, page: Page) -> Result<Option<String>, BuildError> {
+        let Page {
+            url,
+            template,
+            title,
+            description,
+            mut context,
+            in_sitemap,
+        } = page;
+        context.insert("page_title", &title);
+        context.insert("description", &description);
+        context.insert("current_url", &url);
+        context.insert("canonical", &format!("{}{}", self.base_url, url));
+        let html =
+            self.templates
+                .render(template, &context)
+                .map_err(|error| BuildError::Render {
+                    page: url.clone(),
+                    message: render::error_chain(&error),
+                })?;
+        let path = root.join(urls::output_path(&url));
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(io_error(format!("creating {}", parent.display())))?;
+        }
+        std::fs::write(&path, html).map_err(io_error(format!("writing {}", path.display())))?;
+        Ok(in_sitemap.then_some(url))
+    }
+
+    /// `sitemap.xml` and `robots.txt`.
+    fn write_sitemap(&self, root: &Path, paths: &[String]) -> Result<usize, BuildError> {
+        write_file(
+            root,
+            urls::SITEMAP,
+            &output::sitemap::sitemap(&self.base_url, paths),
+        )?;
+        write_file(root, urls::ROBOTS, &output::sitemap::robots(&self.base_url))?;
+        Ok(2)
+    }
+
+    /// The Atom feed of the newest products.
+    fn write_feed(&self, root: &Path, index: &Index) -> Result<usize, BuildError> {
+        let library = &self.library;
         let newest: Vec<&content::product::Product> = index
             .newest
             .iter()
             .map(|position| &library.products[*position])
             .collect();
-        let mut files = vec![
-            (
-                "sitemap.xml",
-                output::sitemap::sitemap(&self.base_url, &sitemap_paths),
-            ),
-            ("robots.txt", output::sitemap::robots(&self.base_url)),
-            (
-                "atom.xml",
-                output::feed::atom(library, &self.base_url, &newest, self.today),
-            ),
-        ];
+        let feed = output::feed::atom(
+            library,
+            &self.base_url,
+            &self.strings.feed_subtitle,
+            &newest,
+            self.today,
+        );
+        write_file(root, urls::FEED, &feed)?;
+        Ok(1)
+    }
+
+    /// The in-browser search's index of available products.
+    fn write_search_index(
+        &self,
+        root: &Path,
+        index: &Index,
+        cards: &[Card<'_>],
+    ) -> Result<usize, BuildError> {
+        let library = &self.library;
+        let kecamatan: Vec<&str> = content::kecamatan::KECAMATAN.to_vec();
+        let category_position = |slug: &str| {
+            library
+                .categories
+                .iter()
+                .position(|category| category.slug == slug)
+                .unwrap_or(0)
+        };
         let search = output::search::SearchIndex {
             fields: output::search::FIELDS,
+            categories: library
+                .categories
+                .iter()
+                .map(|category| (category.slug.as_str(), category.name.as_str()))
+                .collect(),
+            kecamatan: kecamatan
+                .iter()
+                .map(|name| (content::kecamatan::slug(name), *name))
+                .collect(),
+            producers: library
+                .producers
+                .iter()
+                .map(|producer| {
+                    let at = kecamatan
+                        .iter()
+                        .position(|name| *name == producer.kecamatan)
+                        .unwrap_or(0);
+                    (producer.name.as_str(), at)
+                })
+                .collect(),
             products: library
                 .products
                 .iter()
-                .zip(&cards)
-                .filter(|(product, _)| product.available)
-                .map(|(product, card)| {
+                .zip(cards)
+                .zip(&index.product_producer)
+                .filter(|((product, _), _)| product.available)
+                .map(|((product, card), producer)| {
                     (
                         product.sku.as_str(),
                         product.name.as_str(),
-                        card.producer,
-                        card.kecamatan,
-                        product.category.as_str(),
+                        *producer,
+                        category_position(&product.category),
                         product.price.rupiah(),
-                        card.halal,
+                        u8::from(card.halal),
                         card.url.clone(),
+                        card.image
+                            .as_ref()
+                            .map(|image| image.thumbnail.clone())
+                            .unwrap_or_default(),
                         product.tags.join(" "),
                     )
                 })
                 .collect(),
         };
-        files.push(("search-index.json", to_json(&search, false)?));
-        let catalog = output::catalog::catalog(library, Utc::now());
-        files.push(("catalog.json", to_json(&catalog, true)?));
-        for (name, text) in &files {
-            std::fs::write(root.join(name), text).map_err(io_error(format!("writing {name}")))?;
-        }
-        let statics = copy_static(&self.theme.join("static"), &root.join("static"))?;
-
-        Ok(BuildReport {
-            pages,
-            products: library.products.len(),
-            producers: library.producers.len(),
-            files: pages + assets + files.len() + statics,
-        })
+        write_file(root, urls::SEARCH_INDEX, &to_json(&search, false)?)?;
+        Ok(1)
     }
 
-    /// What every page shares: the site settings, menu and category navigation.
-    fn base_context(&self, index: &Index) -> Context {
-        let library = &self.library;
-        let mut context = Context::new();
-        context.insert("site", &library.site);
-        context.insert("base_url", &self.base_url);
-        let menu: Vec<Link> = library
-            .pages
-            .iter()
-            .filter(|page| page.menu)
-            .map(|page| Link {
-                title: page.title.clone(),
-                url: format!("/{}/", page.slug),
-            })
-            .collect();
-        context.insert("menu", &menu);
-        context.insert("categories", &index.category_links(library));
-        context.insert(
-            "gallery_whatsapp_url",
-            &library
-                .site
-                .contact
-                .whatsapp
-                .as_ref()
-                .map(|number| whatsapp_url(number, "Halo Galeri Dekranasda Kabupaten Malang")),
-        );
-        // `tel:` links want the number without spaces; computed once, not per page.
-        context.insert(
-            "phone_link",
-            &library.site.contact.phone.as_ref().map(|phone| {
-                let digits: String = phone
-                    .chars()
-                    .filter(|c| c.is_ascii_digit() || *c == '+')
-                    .collect();
-                format!("tel:{digits}")
-            }),
-        );
-        context.insert("search_index_url", "/search-index.json");
-        context.insert("og_image", &Option::<String>::None);
-        context.insert("json_ld", &Option::<String>::None);
-        context
+    /// `catalog.json`, the price list the voucher functions trust.
+    fn write_catalog(&self, root: &Path) -> Result<usize, BuildError> {
+        let catalog = output::catalog::catalog(&self.library, Utc::now());
+        write_file(root, urls::CATALOG, &to_json(&catalog, true)?)?;
+        Ok(1)
     }
+}
+
+/// What the page phase wrote.
+struct SitemapUrls {
+    /// HTML pages written (including 404).
+    pages: usize,
+    /// Root-relative URLs for the sitemap, sorted.
+    urls: Vec<String>,
+}
+
+fn write_file(root: &Path, url: &str, text: &str) -> Result<(), BuildError> {
+    let path = root.join(urls::output_path(url));
+    std::fs::write(&path, text).map_err(io_error(format!("writing {}", path.display())))
 }
 
 /// The build replaces `out` wholesale, so `out` must not hold anything precious.
@@ -373,566 +531,4 @@ fn copy_static(from: &Path, to: &Path) -> Result<usize, BuildError> {
         }
     }
     Ok(count)
-}
-
-/// Lookups and groupings computed once per build (positions into the library's vectors).
-struct Index {
-    /// For each product, its producer's position.
-    product_producer: Vec<usize>,
-    /// All products by name.
-    by_name: Vec<usize>,
-    /// Newest first; undated last.
-    newest: Vec<usize>,
-    /// Per category (same order as `library.categories`), its products by name.
-    by_category: Vec<Vec<usize>>,
-    /// Per producer, its products by name.
-    by_producer: Vec<Vec<usize>>,
-    /// Kecamatan with at least one producer: (name, slug, producers, products by name).
-    kecamatan: Vec<KecamatanGroup>,
-}
-
-struct KecamatanGroup {
-    name: &'static str,
-    slug: String,
-    producers: Vec<usize>,
-    products: Vec<usize>,
-}
-
-impl Index {
-    fn new(library: &Library) -> Index {
-        let producer_position: HashMap<&str, usize> = library
-            .producers
-            .iter()
-            .enumerate()
-            .map(|(position, producer)| (producer.slug.as_str(), position))
-            .collect();
-        let category_position: HashMap<&str, usize> = library
-            .categories
-            .iter()
-            .enumerate()
-            .map(|(position, category)| (category.slug.as_str(), position))
-            .collect();
-        // Validation guarantees every reference resolves; 0 is never used for a missing one.
-        let product_producer: Vec<usize> = library
-            .products
-            .iter()
-            .map(|product| {
-                producer_position
-                    .get(product.producer.as_str())
-                    .copied()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let mut by_name: Vec<usize> = (0..library.products.len()).collect();
-        by_name.sort_by(|a, b| {
-            let (a, b) = (&library.products[*a], &library.products[*b]);
-            (&a.name, &a.sku).cmp(&(&b.name, &b.sku))
-        });
-        let mut newest = by_name.clone();
-        newest.sort_by(|a, b| {
-            let (a, b) = (&library.products[*a], &library.products[*b]);
-            // Dated before undated, then newest first; the stable sort keeps name order.
-            (b.added.is_some(), b.added).cmp(&(a.added.is_some(), a.added))
-        });
-        let mut by_category = vec![Vec::new(); library.categories.len()];
-        let mut by_producer = vec![Vec::new(); library.producers.len()];
-        for &position in &by_name {
-            let product = &library.products[position];
-            if let Some(category) = category_position.get(product.category.as_str()) {
-                by_category[*category].push(position);
-            }
-            by_producer[product_producer[position]].push(position);
-        }
-        let mut kecamatan: Vec<KecamatanGroup> = Vec::new();
-        for name in content::kecamatan::KECAMATAN {
-            let producers: Vec<usize> = library
-                .producers
-                .iter()
-                .enumerate()
-                .filter(|(_, producer)| producer.kecamatan == name)
-                .map(|(position, _)| position)
-                .collect();
-            if producers.is_empty() {
-                continue;
-            }
-            let products = by_name
-                .iter()
-                .copied()
-                .filter(|position| library.producers[product_producer[*position]].kecamatan == name)
-                .collect();
-            kecamatan.push(KecamatanGroup {
-                name,
-                slug: content::kecamatan::slug(name),
-                producers,
-                products,
-            });
-        }
-        Index {
-            product_producer,
-            by_name,
-            newest,
-            by_category,
-            by_producer,
-            kecamatan,
-        }
-    }
-
-    fn category_links(&self, library: &Library) -> Vec<CountedLink> {
-        library
-            .categories
-            .iter()
-            .zip(&self.by_category)
-            .map(|(category, products)| CountedLink {
-                title: category.name.clone(),
-                url: category_url(&category.slug),
-                count: products.len(),
-                description: Some(category.description.clone()),
-            })
-            .collect()
-    }
-
-    fn kecamatan_links(&self) -> Vec<CountedLink> {
-        self.kecamatan
-            .iter()
-            .map(|group| CountedLink {
-                title: group.name.to_owned(),
-                url: kecamatan_url(&group.slug),
-                count: group.products.len(),
-                description: None,
-            })
-            .collect()
-    }
-}
-
-/// One page to render.
-enum Job {
-    Home,
-    NotFound,
-    Product(usize),
-    Producer(usize),
-    Producers,
-    Categories,
-    Category { position: usize, page: usize },
-    KecamatanList,
-    Kecamatan { position: usize, page: usize },
-    AllProducts { page: usize },
-    Page(usize),
-}
-
-/// What one job wrote.
-struct Written {
-    /// Root-relative URL for the sitemap (none for 404).
-    sitemap: Option<String>,
-    /// Image files copied beside the page.
-    assets: usize,
-}
-
-struct Renderer<'a> {
-    site: &'a Site,
-    index: &'a Index,
-    cards: &'a [Card<'a>],
-    product_html: &'a [String],
-    producer_html: &'a [String],
-    page_html: &'a [String],
-    base: &'a Context,
-    root: &'a Path,
-}
-
-impl Renderer<'_> {
-    fn per_page(&self) -> usize {
-        self.site.library.site.products_per_page.max(1)
-    }
-
-    fn page_count(&self, items: usize) -> usize {
-        items.div_ceil(self.per_page()).max(1)
-    }
-
-    fn jobs(&self) -> Vec<Job> {
-        let library = &self.site.library;
-        let mut jobs = vec![
-            Job::Home,
-            Job::NotFound,
-            Job::Producers,
-            Job::Categories,
-            Job::KecamatanList,
-        ];
-        jobs.extend((0..library.products.len()).map(Job::Product));
-        jobs.extend((0..library.producers.len()).map(Job::Producer));
-        jobs.extend((0..library.pages.len()).map(Job::Page));
-        for page in 1..=self.page_count(library.products.len()) {
-            jobs.push(Job::AllProducts { page });
-        }
-        for (position, products) in self.index.by_category.iter().enumerate() {
-            for page in 1..=self.page_count(products.len()) {
-                jobs.push(Job::Category { position, page });
-            }
-        }
-        for (position, group) in self.index.kecamatan.iter().enumerate() {
-            for page in 1..=self.page_count(group.products.len()) {
-                jobs.push(Job::Kecamatan { position, page });
-            }
-        }
-        jobs
-    }
-
-    fn cards_of(&self, positions: &[usize]) -> Vec<&Card<'_>> {
-        positions
-            .iter()
-            .map(|position| &self.cards[*position])
-            .collect()
-    }
-
-    /// A page of a list: its cards and pagination.
-    fn list_page(&self, context: &mut Context, base_url: &str, positions: &[usize], page: usize) {
-        let per_page = self.per_page();
-        let start = (page - 1) * per_page;
-        let slice = positions
-            .get(start..(start + per_page).min(positions.len()))
-            .unwrap_or(&[]);
-        context.insert("products", &self.cards_of(slice));
-        context.insert(
-            "pagination",
-            &Pagination::new(base_url, page, self.page_count(positions.len())),
-        );
-    }
-
-    fn run(&self, job: &Job) -> Result<Written, BuildError> {
-        let site = self.site;
-        let library = &site.library;
-        let mut context = self.base.clone();
-        let mut assets = 0;
-        let (url, template, title, description): (String, &str, String, Option<String>) = match job
-        {
-            Job::Home => {
-                let newest: Vec<usize> = self.index.newest.iter().take(12).copied().collect();
-                context.insert("products", &self.cards_of(&newest));
-                context.insert("kecamatan", &self.index.kecamatan_links());
-                context.insert("product_count", &library.products.len());
-                context.insert("producer_count", &library.producers.len());
-                (
-                    "/".into(),
-                    "index.html",
-                    library.site.title.clone(),
-                    library.site.tagline.clone(),
-                )
-            }
-            Job::NotFound => (
-                "/404.html".into(),
-                "404.html",
-                "Halaman tidak ditemukan".into(),
-                None,
-            ),
-            Job::Product(position) => {
-                let product = &library.products[*position];
-                let card = &self.cards[*position];
-                let producer = &library.producers[self.index.product_producer[*position]];
-                let category = library
-                    .categories
-                    .iter()
-                    .find(|category| category.slug == product.category);
-                let folder = self.root.join(card.url.trim_start_matches('/'));
-                std::fs::create_dir_all(&folder)
-                    .map_err(io_error(format!("creating {}", folder.display())))?;
-                for image in &product.images {
-                    output::images::publish(image, &folder)
-                        .map_err(io_error(format!("copying {}", image.source.display())))?;
-                    assets += 1;
-                }
-                let images: Vec<ImageView> = product
-                    .images
-                    .iter()
-                    .map(|image| ImageView::new(image, &card.url, &product.name))
-                    .collect();
-                let summary = markdown_summary(&product.body).unwrap_or_else(|| {
-                    format!(
-                        "{} dari {}, {}",
-                        product.name, producer.name, producer.kecamatan
-                    )
-                });
-                let view = ProductView {
-                    card,
-                    description_html: &self.product_html[*position],
-                    category: Link {
-                        title: category.map(|c| c.name.clone()).unwrap_or_default(),
-                        url: category_url(&product.category),
-                    },
-                    producer_slug: &producer.slug,
-                    desa: &producer.desa,
-                    kecamatan_url: kecamatan_url(&producer.kecamatan_slug),
-                    images,
-                    permits: &product.permits,
-                    tags: &product.tags,
-                    added: product
-                        .added
-                        .map(|date| date.format("%Y-%m-%d").to_string()),
-                    whatsapp_url: library.site.contact.whatsapp.as_ref().map(|number| {
-                        whatsapp_url(
-                            number,
-                            &format!(
-                                "Halo, saya ingin bertanya tentang {} ({}) di Galeri Dekranasda.",
-                                product.name, product.sku
-                            ),
-                        )
-                    }),
-                };
-                let related: Vec<&Card<'_>> = self.index.by_producer
-                    [self.index.product_producer[*position]]
-                    .iter()
-                    .filter(|other| **other != *position)
-                    .take(4)
-                    .map(|other| &self.cards[*other])
-                    .collect();
-                let absolute = format!("{}{}", site.base_url, card.url);
-                let image_urls: Vec<String> = view
-                    .images
-                    .iter()
-                    .map(|image| format!("{}{}", site.base_url, image.url))
-                    .collect();
-                let mut json_ld = serde_json::json!({
-                    "@context": "https://schema.org",
-                    "@type": "Product",
-                    "name": product.name,
-                    "sku": product.sku,
-                    "description": summary,
-                    "image": image_urls,
-                    "category": view.category.title,
-                    "brand": {"@type": "Brand", "name": producer.name},
-                    "offers": {
-                        "@type": "Offer",
-                        "url": absolute,
-                        "price": product.price.rupiah().to_string(),
-                        "priceCurrency": "IDR",
-                        "availability": if product.available {
-                            "https://schema.org/InStock"
-                        } else {
-                            "https://schema.org/OutOfStock"
-                        },
-                        "seller": {"@type": "Organization", "name": library.site.title},
-                    },
-                });
-                if image_urls.is_empty() {
-                    if let Some(object) = json_ld.as_object_mut() {
-                        object.remove("image");
-                    }
-                }
-                context.insert("json_ld", &output::script_safe_json(&json_ld));
-                context.insert("og_image", &image_urls.first());
-                context.insert("product", &view);
-                context.insert("related", &related);
-                (
-                    card.url.clone(),
-                    "product.html",
-                    product.name.clone(),
-                    Some(summary),
-                )
-            }
-            Job::Producer(position) => {
-                let producer = &library.producers[*position];
-                let url = producer_url(&producer.slug);
-                let photo = producer
-                    .photo
-                    .as_ref()
-                    .map(|image| ImageView::new(image, &url, &producer.name));
-                if let Some(image) = &producer.photo {
-                    let folder = self.root.join(url.trim_start_matches('/'));
-                    std::fs::create_dir_all(&folder)
-                        .map_err(io_error(format!("creating {}", folder.display())))?;
-                    output::images::publish(image, &folder)
-                        .map_err(io_error(format!("copying {}", image.source.display())))?;
-                    assets += 1;
-                    context.insert(
-                        "og_image",
-                        &Some(format!("{}{}{}", site.base_url, url, image.name)),
-                    );
-                }
-                context.insert("producer", producer);
-                context.insert("photo", &photo);
-                context.insert("story_html", &self.producer_html[*position]);
-                context.insert("kecamatan_url", &kecamatan_url(&producer.kecamatan_slug));
-                context.insert(
-                    "whatsapp_url",
-                    &producer.whatsapp.as_ref().map(|number| {
-                        whatsapp_url(
-                            number,
-                            "Halo, saya melihat produk Anda di Galeri Dekranasda.",
-                        )
-                    }),
-                );
-                context.insert(
-                    "products",
-                    &self.cards_of(&self.index.by_producer[*position]),
-                );
-                let description = markdown_summary(&producer.body).unwrap_or_else(|| {
-                    format!(
-                        "{} dari Desa {}, Kecamatan {}",
-                        producer.name, producer.desa, producer.kecamatan
-                    )
-                });
-                (
-                    url,
-                    "producer.html",
-                    producer.name.clone(),
-                    Some(description),
-                )
-            }
-            Job::Producers => {
-                let groups: Vec<serde_json::Value> = self
-                    .index
-                    .kecamatan
-                    .iter()
-                    .map(|group| {
-                        let producers = producer_links(library, &group.producers);
-                        serde_json::json!({
-                            "title": group.name,
-                            "url": kecamatan_url(&group.slug),
-                            "producers": producers,
-                        })
-                    })
-                    .collect();
-                context.insert("groups", &groups);
-                (
-                    "/produsen/".into(),
-                    "producers.html",
-                    "Produsen".into(),
-                    Some("Semua produsen UKM/IKM di Galeri Dekranasda, per kecamatan.".into()),
-                )
-            }
-            Job::Categories => (
-                "/kategori/".into(),
-                "categories.html",
-                "Kategori".into(),
-                Some("Semua kategori produk di Galeri Dekranasda.".into()),
-            ),
-            Job::KecamatanList => {
-                context.insert("kecamatan", &self.index.kecamatan_links());
-                (
-                    "/kecamatan/".into(),
-                    "kecamatan_list.html",
-                    "Kecamatan".into(),
-                    Some("Produk menurut kecamatan asal produsennya.".into()),
-                )
-            }
-            Job::AllProducts { page } => {
-                let base = "/produk/";
-                self.list_page(&mut context, base, &self.index.by_name, *page);
-                context.insert("heading", "Semua produk");
-                context.insert("intro", &Option::<String>::None);
-                (
-                    page_url(base, *page),
-                    "list.html",
-                    numbered("Semua produk", *page),
-                    Some("Semua produk UKM/IKM Kabupaten Malang di Galeri Dekranasda.".into()),
-                )
-            }
-            Job::Category { position, page } => {
-                let category = &library.categories[*position];
-                let base = category_url(&category.slug);
-                self.list_page(
-                    &mut context,
-                    &base,
-                    &self.index.by_category[*position],
-                    *page,
-                );
-                context.insert("heading", &category.name);
-                context.insert("intro", &category.description);
-                (
-                    page_url(&base, *page),
-                    "list.html",
-                    numbered(&category.name, *page),
-                    Some(category.description.clone()),
-                )
-            }
-            Job::Kecamatan { position, page } => {
-                let group = &self.index.kecamatan[*position];
-                let base = kecamatan_url(&group.slug);
-                self.list_page(&mut context, &base, &group.products, *page);
-                let heading = format!("Kecamatan {}", group.name);
-                let producers = producer_links(library, &group.producers);
-                context.insert("heading", &heading);
-                context.insert(
-                    "intro",
-                    &format!(
-                        "Produk dari produsen di Kecamatan {}, Kabupaten Malang.",
-                        group.name
-                    ),
-                );
-                context.insert("producers", &producers);
-                (
-                    page_url(&base, *page),
-                    "list.html",
-                    numbered(&heading, *page),
-                    Some(format!(
-                        "Produk UKM/IKM dari Kecamatan {}, Kabupaten Malang.",
-                        group.name
-                    )),
-                )
-            }
-            Job::Page(position) => {
-                let page = &library.pages[*position];
-                context.insert("page", page);
-                context.insert("content_html", &self.page_html[*position]);
-                (
-                    format!("/{}/", page.slug),
-                    "page.html",
-                    page.title.clone(),
-                    page.description.clone(),
-                )
-            }
-        };
-        let is_not_found = matches!(job, Job::NotFound);
-        context.insert("page_title", &title);
-        context.insert("description", &description);
-        context.insert("current_url", &url);
-        context.insert("canonical", &format!("{}{}", site.base_url, url));
-        let html =
-            site.templates
-                .render(template, &context)
-                .map_err(|error| BuildError::Render {
-                    page: url.clone(),
-                    message: render::error_chain(&error),
-                })?;
-        let relative = url.trim_start_matches('/');
-        let path = if url.ends_with('/') {
-            self.root.join(relative).join("index.html")
-        } else {
-            self.root.join(relative)
-        };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(io_error(format!("creating {}", parent.display())))?;
-        }
-        std::fs::write(&path, html).map_err(io_error(format!("writing {}", path.display())))?;
-        Ok(Written {
-            sitemap: (!is_not_found).then_some(url),
-            assets,
-        })
-    }
-}
-
-/// "Kopi" / "Kopi — halaman 2".
-/// Links to the producers at these positions of the library.
-fn producer_links(library: &Library, positions: &[usize]) -> Vec<Link> {
-    positions
-        .iter()
-        .map(|position| {
-            let producer = &library.producers[*position];
-            Link {
-                title: producer.name.clone(),
-                url: producer_url(&producer.slug),
-            }
-        })
-        .collect()
-}
-
-fn numbered(title: &str, page: usize) -> String {
-    if page > 1 {
-        format!("{title} — halaman {page}")
-    } else {
-        title.to_owned()
-    }
-}
-
-/// The first paragraph of a Markdown body as plain text, at most ~160 characters.
-fn markdown_summary(body: &str) -> Option<String> {
-    markdown::summary(body, 160)
 }

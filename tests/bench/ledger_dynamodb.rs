@@ -140,6 +140,7 @@ async fn run(rounds: usize) -> Result<()> {
             items: items.clone(),
             total,
             allow_cash: true,
+            accept_demo: false,
             now: Utc::now(),
         };
         let started = Instant::now();

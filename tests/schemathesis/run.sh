@@ -3,7 +3,8 @@
 # running `galeri serve` with infra/openapi.yaml as the contract: no server errors, no response
 # that breaks the schema (status, content type, headers, body), schema-breaking input rejected,
 # auth not ignored, wrong methods refused. The server runs the debug binary on a free loopback
-# port over a temporary SQLite store with freshly minted tokens; it is stopped on exit.
+# port over a temporary SQLite store with vouchers and tokens issued by the CLI beforehand (no
+# --demo); it is stopped on exit.
 #
 # Usage: tests/schemathesis/run.sh [extra schemathesis arguments]
 # Environment: GALERI_BIN (default target/debug/galeri, built if missing),
@@ -45,6 +46,10 @@ store="sqlite:$work/vouchers.db"
 # A free loopback port: bind port 0 and read what the kernel gave.
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 
+# `galeri serve` seeds nothing without --demo: vouchers and tokens are made as an admin makes
+# them, with the CLI (which also records the store's pepper check value that serve verifies).
+"$bin" vouchers issue --count 3 --amount 200000 --expires 2099-12-31 --batch schemathesis \
+  --out "$work/codes.csv" --store "$store" 2>/dev/null
 cashier=$("$bin" tokens create --role cashier --name "schemathesis kasir" --store "$store" 2>/dev/null)
 supervisor=$("$bin" tokens create --role supervisor --name "schemathesis supervisor" --store "$store" 2>/dev/null)
 

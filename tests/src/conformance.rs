@@ -58,6 +58,8 @@ macro_rules! conformance_tests {
             lookup_slots_are_reserved_per_subject_and_window,
             a_replay_is_read_without_touching_the_voucher,
             price_list_is_replaced_whole,
+            demo_vouchers_are_marked_and_refused_outside_demo_mode,
+            pepper_check_is_recorded_once_and_refuses_another_pepper,
         );
 
         #[test]
@@ -734,6 +736,128 @@ pub async fn expired_void_and_unknown_codes_are_refused(subject: StoreUnderTest)
         Err(LedgerError::UnknownCode)
     ));
     assert_audit_clean(&ledger).await
+}
+
+/// Demo vouchers (`galeri serve --demo`) are marked in every answer, in the stored receipt
+/// too, and refused outside demo mode; only demo mode may issue a demo batch.
+pub async fn demo_vouchers_are_marked_and_refused_outside_demo_mode(
+    subject: StoreUnderTest,
+) -> Result<()> {
+    let demo = ledger(&subject).await?.with_demo(true);
+    let issued_at = at("2026-12-01T01:00:00Z")?;
+    let batch = NewBatch {
+        name: format!("DEMO-{}", key()),
+        unit: None,
+        count: 1,
+        amount: rp(200_000),
+        expires_on: date("2026-12-31")?,
+    };
+    let code = demo
+        .issue(&batch, issued_at)
+        .await?
+        .pop()
+        .context("no demo code")?;
+    ensure!(
+        demo.balance(&code).await?.is_demo(),
+        "balance not marked demo"
+    );
+    let now = at("2026-12-02T03:00:00Z")?;
+    let sale = demo
+        .redeem(&request(&code, &[("KOPI-250", 1)], true), now)
+        .await?;
+    ensure!(sale.demo, "receipt not marked demo: {sale:?}");
+    ensure!(
+        demo.redemption(&sale.id).await?.demo,
+        "stored receipt not marked demo"
+    );
+    ensure!(!demo.history(&code).await?.is_empty());
+
+    // A real voucher is not demo, in demo mode or not.
+    let real = voucher(&demo, 50_000).await?;
+    let real_sale = demo
+        .redeem(&request(&real, &[("KOPI-250", 1)], true), now)
+        .await?;
+    ensure!(!real_sale.demo && !demo.redemption(&real_sale.id).await?.demo);
+
+    let production = ledger(&subject).await?;
+    ensure!(matches!(
+        production.balance(&code).await,
+        Err(LedgerError::DemoVoucher)
+    ));
+    ensure!(matches!(
+        production.history(&code).await,
+        Err(LedgerError::DemoVoucher)
+    ));
+    match production
+        .redeem(&request(&code, &[("KOPI-250", 1)], true), now)
+        .await
+    {
+        Err(LedgerError::DemoVoucher) => {}
+        result => bail!("demo voucher redeemed outside demo mode: {result:?}"),
+    }
+    ensure!(
+        production.balance(&code).await.is_err()
+            && demo.balance(&code).await?.balance == rp(190_000),
+        "the refused sale must not debit"
+    );
+    for name in [format!("DEMO-{}", key()), format!("demo-{}", key())] {
+        let batch = NewBatch {
+            name,
+            ..batch.clone()
+        };
+        ensure!(
+            matches!(
+                production.issue(&batch, issued_at).await,
+                Err(LedgerError::Invalid(_))
+            ),
+            "a demo batch issued outside demo mode"
+        );
+    }
+    ensure!(production
+        .redeem(&request(&real, &[("KOPI-250", 1)], true), now)
+        .await
+        .is_ok());
+    assert_audit_clean(&production).await
+}
+
+/// The pepper check value: absent on a new store, recorded once (the first value wins, so two
+/// processes starting at once agree), and another pepper is refused afterwards.
+pub async fn pepper_check_is_recorded_once_and_refuses_another_pepper(
+    subject: StoreUnderTest,
+) -> Result<()> {
+    use galeri_vouchers::config::{check_pepper, pepper_check_value, PepperCheck};
+    let store = subject.store.as_ref();
+    let right = test_pepper()?;
+    let wrong = Pepper::new(vec![0x33; 32])?;
+    ensure!(
+        store.pepper_check().await?.is_none(),
+        "a new store has no check"
+    );
+    // Verify-only callers (the Lambdas) leave it unrecorded.
+    ensure!(check_pepper(&right, store, false).await? == Some(PepperCheck::Unrecorded));
+    ensure!(store.pepper_check().await?.is_none());
+    ensure!(check_pepper(&right, store, true).await? == Some(PepperCheck::Recorded));
+    ensure!(store.pepper_check().await? == Some(pepper_check_value(&right)));
+    ensure!(check_pepper(&right, store, true).await? == Some(PepperCheck::Verified));
+    ensure!(check_pepper(&right, store, false).await? == Some(PepperCheck::Verified));
+    ensure!(
+        check_pepper(&wrong, store, true).await?.is_none(),
+        "a wrong pepper was accepted"
+    );
+    ensure!(check_pepper(&wrong, store, false).await?.is_none());
+    // Recording again keeps the first value and answers it.
+    ensure!(
+        store
+            .record_pepper_check(&pepper_check_value(&wrong))
+            .await?
+            == pepper_check_value(&right)
+    );
+    ensure!(store.pepper_check().await? == Some(pepper_check_value(&right)));
+    ensure!(
+        pepper_check_value(&right) != pepper_check_value(&wrong)
+            && pepper_check_value(&right).len() == 64
+    );
+    Ok(())
 }
 
 /// Unknown SKUs are refused with their positions, and nothing is debited.

@@ -52,19 +52,48 @@ fn decode_entities(value: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// Every `href="…"` and `src="…"` value in an HTML text.
+/// Every `href="…"` and `src="…"` value, and every URL of a `srcset="…"`, in an HTML text.
 pub fn links_in(html: &str) -> Vec<String> {
     let mut links = Vec::new();
-    for attribute in [" href=\"", " src=\""] {
+    for attribute in [" href=\"", " src=\"", " srcset=\""] {
         let mut rest = html;
         while let Some(start) = rest.find(attribute) {
             let after = &rest[start + attribute.len()..];
             let Some(end) = after.find('"') else { break };
-            links.push(decode_entities(&after[..end]));
+            let value = decode_entities(&after[..end]);
+            if attribute == " srcset=\"" {
+                // `a.webp 320w, b.webp 640w`: the URL is each candidate's first word.
+                links.extend(
+                    value
+                        .split(',')
+                        .filter_map(|candidate| candidate.split_whitespace().next())
+                        .map(str::to_owned),
+                );
+            } else {
+                links.push(value);
+            }
             rest = &after[end..];
         }
     }
     links
+}
+
+/// A copy of the folder `from` at `to` (fixture content or a theme a test modifies).
+pub fn copy_folder(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let Ok(relative) = entry.path().strip_prefix(from) else {
+            continue;
+        };
+        let target = to.join(relative);
+        if entry.file_type().is_dir() {
+            let _ = std::fs::create_dir_all(&target);
+        } else {
+            let _ = std::fs::copy(entry.path(), &target);
+        }
+    }
 }
 
 /// Every `id="…"` in an HTML text.
@@ -158,7 +187,8 @@ mod tests {
         std::fs::write(
             root.path().join("index.html"),
             r##"<a href="/a/">ok</a> <a href="/b/">broken</a> <a href="a/index.html#x">id ok</a>
-<a href="#nope">bad id</a> <img src="/gone.png"> <a href="https://example.id/">external</a>"##,
+<a href="#nope">bad id</a> <img src="/gone.png"> <a href="https://example.id/">external</a>
+<source srcset="/a/index.html 1w, /x-640.webp 640w">"##,
         )
         .unwrap();
         std::fs::write(root.path().join("a/index.html"), r#"<h2 id="x">X</h2>"#).unwrap();
@@ -168,6 +198,7 @@ mod tests {
                 "index.html -> /b/".to_owned(),
                 "index.html -> #nope (no such id)".to_owned(),
                 "index.html -> /gone.png".to_owned(),
+                "index.html -> /x-640.webp".to_owned(),
             ]
         );
     }

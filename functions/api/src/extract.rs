@@ -156,8 +156,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
 }
 
 /// The caller's network address, for counting failed lookups. Set as a request extension by
-/// the host (the Lambda wiring copies API Gateway's `sourceIp` here); otherwise taken from the
-/// socket (`galeri serve`). `X-Forwarded-For` is never trusted: any client can write it.
+/// the host: the Lambda wiring copies API Gateway's `sourceIp` here, `galeri serve` the peer
+/// or, behind a proxy it was told to trust, the forwarding header's right-most untrusted hop
+/// ([`crate::address`]). Without one, the socket's peer. A forwarding header is never read
+/// here: any client can write it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientAddress(pub String);
 

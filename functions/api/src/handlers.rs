@@ -71,6 +71,8 @@ pub struct BalanceView {
     pub status: &'static str,
     /// Last day (WIB) the voucher can be spent.
     pub expires_on: NaiveDate,
+    /// A demo voucher (`galeri serve --demo`), not real money.
+    pub demo: bool,
 }
 
 impl BalanceView {
@@ -81,6 +83,7 @@ impl BalanceView {
             VoucherStatus::Active => "active",
         };
         BalanceView {
+            demo: voucher.is_demo(),
             hint: voucher.hint,
             balance: voucher.balance,
             balance_text: voucher.balance.format(),
@@ -96,6 +99,8 @@ impl BalanceView {
 pub struct HistoryView {
     pub hint: String,
     pub entries: Vec<LedgerEntry>,
+    /// A demo voucher (`galeri serve --demo`), not real money.
+    pub demo: bool,
 }
 
 /// A staff member with at least the cashier role (401 / 403 before anything else is read).
@@ -337,6 +342,7 @@ pub async fn history(
         let voucher = state.ledger.balance(&code).await?;
         let entries = state.ledger.history(&code).await?;
         Ok(HistoryView {
+            demo: voucher.is_demo(),
             hint: voucher.hint,
             entries,
         })

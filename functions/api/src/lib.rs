@@ -6,6 +6,7 @@
 //! ([`auth`]), failed code lookups are rate limited ([`lookup`]). `infra/openapi.yaml` is the
 //! contract; a test keeps the two in step.
 
+pub mod address;
 pub mod auth;
 pub mod extract;
 pub mod handlers;

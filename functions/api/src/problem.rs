@@ -76,6 +76,9 @@ pub enum ApiError {
     Expired { expires_on: NaiveDate },
     #[error("voucher void")]
     Void,
+    /// A demo voucher on a server that is not in demo mode.
+    #[error("demo voucher")]
+    DemoVoucher,
     #[error("insufficient balance")]
     InsufficientBalance { balance: Money, total: Money },
     #[error("unknown sku")]
@@ -117,6 +120,7 @@ impl ApiError {
             ApiError::UnknownCode => "unknown-code",
             ApiError::Expired { .. } => "voucher-expired",
             ApiError::Void => "voucher-void",
+            ApiError::DemoVoucher => "demo-voucher",
             ApiError::InsufficientBalance { .. } => "insufficient-balance",
             ApiError::UnknownSku { .. } => "unknown-sku",
             ApiError::UnknownRedemption => "unknown-redemption",
@@ -139,6 +143,7 @@ impl ApiError {
             | ApiError::InvalidCode { .. }
             | ApiError::Expired { .. }
             | ApiError::Void
+            | ApiError::DemoVoucher
             | ApiError::InsufficientBalance { .. }
             | ApiError::UnknownSku { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -171,6 +176,7 @@ impl ApiError {
             ApiError::UnknownCode => "Kode voucher tidak ditemukan",
             ApiError::Expired { .. } => "Voucher sudah kedaluwarsa",
             ApiError::Void => "Voucher sudah dibatalkan",
+            ApiError::DemoVoucher => "Voucher demo tidak berlaku di sini",
             ApiError::InsufficientBalance { .. } => "Saldo voucher tidak cukup",
             ApiError::UnknownSku { .. } => "Produk tidak ada di daftar harga",
             ApiError::UnknownRedemption => "Transaksi tidak ditemukan",
@@ -232,6 +238,10 @@ impl ApiError {
                 format!("Voucher berlaku sampai {expires_on}.")
             }
             ApiError::Void => "Voucher ini tidak dapat dipakai lagi.".into(),
+            ApiError::DemoVoucher => {
+                "Ini voucher DEMO (bukan voucher asli); hanya berlaku di `galeri serve --demo`."
+                    .into()
+            }
             ApiError::InsufficientBalance { balance, total } => {
                 extensions.insert("balance".into(), json!(balance));
                 extensions.insert("total".into(), json!(total));
@@ -293,6 +303,7 @@ impl From<LedgerError> for ApiError {
             LedgerError::UnknownCode => ApiError::UnknownCode,
             LedgerError::Expired { expires_on } => ApiError::Expired { expires_on },
             LedgerError::Void => ApiError::Void,
+            LedgerError::DemoVoucher => ApiError::DemoVoucher,
             LedgerError::InsufficientBalance { balance, total } => {
                 ApiError::InsufficientBalance { balance, total }
             }

@@ -9,8 +9,9 @@
 use anyhow::Context;
 use galeri_api::logging::MaskingWriter;
 use galeri_api::{function_app, AppState, ClientAddress, Function, Limits};
+use galeri_vouchers::config::{load_pepper, PepperCheck, StoreSpec};
 use galeri_vouchers::dynamodb::DynamoStore;
-use galeri_vouchers::{Ledger, Pepper};
+use galeri_vouchers::Ledger;
 use lambda_http::request::RequestContext;
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
@@ -67,36 +68,22 @@ fn cap(target: &str) -> tracing_subscriber::filter::Directive {
         .unwrap_or_else(|_| tracing_subscriber::filter::LevelFilter::INFO.into())
 }
 
-/// The store and pepper named by the environment.
+/// The store and pepper named by the environment. A pepper that does not match the table's
+/// check value stops the function here, before it answers anything: with a wrong pepper every
+/// code would read unknown and tills would lock out.
 pub async fn state_from_env() -> anyhow::Result<AppState> {
     let table = std::env::var("GALERI_TABLE").context("GALERI_TABLE is not set")?;
     let store = DynamoStore::from_env(&table)
         .await
         .with_context(|| format!("opening DynamoDB table {table}"))?;
-    let pepper = pepper_from_env().await?;
+    let spec = StoreSpec::Dynamodb(table);
+    // Verify only: the functions' roles may not write the check, which the first admin
+    // command (issuing the first batch) records.
+    let (pepper, check) = load_pepper(&spec, &store, false).await?;
+    if check == PepperCheck::Unrecorded {
+        tracing::warn!(store = %spec, "no pepper check value recorded yet; issue a batch with `galeri vouchers issue` to record it");
+    }
     let mut state = AppState::new(Ledger::new(Arc::new(store), pepper));
     state.limits = Limits::from_env();
     Ok(state)
-}
-
-/// `GALERI_PEPPER` (hex) if set, else the SSM parameter named by `GALERI_PEPPER_PARAM`.
-pub async fn pepper_from_env() -> anyhow::Result<Pepper> {
-    if let Ok(hex) = std::env::var("GALERI_PEPPER") {
-        return Pepper::from_hex(&hex).context("GALERI_PEPPER");
-    }
-    let name =
-        std::env::var("GALERI_PEPPER_PARAM").context("set GALERI_PEPPER or GALERI_PEPPER_PARAM")?;
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let output = aws_sdk_ssm::Client::new(&config)
-        .get_parameter()
-        .name(&name)
-        .with_decryption(true)
-        .send()
-        .await
-        .with_context(|| format!("reading SSM parameter {name}"))?;
-    let value = output
-        .parameter()
-        .and_then(|parameter| parameter.value())
-        .with_context(|| format!("SSM parameter {name} has no value"))?;
-    Pepper::from_hex(value).with_context(|| format!("SSM parameter {name}"))
 }

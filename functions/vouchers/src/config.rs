@@ -1,7 +1,13 @@
 //! Which store and which pepper: `--store sqlite:PATH` / `--store dynamodb:TABLE` (or
-//! `GALERI_STORE`), and the pepper from `GALERI_PEPPER` or, for SQLite, a 0600 file beside the
-//! database. Shared by the CLI, `galeri serve` and the tests, so every entry point reads the
-//! same settings the same way.
+//! `GALERI_STORE`), and the pepper from `GALERI_PEPPER`, the SSM parameter named by
+//! `GALERI_PEPPER_PARAM`, or, for SQLite, a 0600 file beside the database. Shared by the CLI,
+//! `galeri serve`, the Lambdas and the tests, so every entry point reads the same settings the
+//! same way.
+//!
+//! A wrong pepper does not fail loudly by itself: every code just reads "unknown", and tills
+//! lock out. So the store keeps a check value, HMAC(pepper, [`PEPPER_CHECK_LABEL`]), recorded at
+//! first use; every entry point compares its pepper with it before it serves or issues, and a
+//! pepper file is only ever created for a store that has neither a check value nor vouchers.
 
 use crate::code::Pepper;
 use crate::error::{LedgerError, LedgerResult};
@@ -14,6 +20,61 @@ use std::sync::Arc;
 
 /// Environment variable with the pepper as hex (at least 16 bytes).
 pub const PEPPER_VARIABLE: &str = "GALERI_PEPPER";
+/// Environment variable naming the SSM SecureString parameter that holds the pepper (hex), so
+/// the production pepper never has to be exported into a shell.
+pub const PEPPER_PARAMETER_VARIABLE: &str = "GALERI_PEPPER_PARAM";
+/// What the check value is the HMAC of. Fixed forever: changing it orphans every store's check.
+pub const PEPPER_CHECK_LABEL: &[u8] = b"galeri pepper check v1";
+
+/// The store's check value for a pepper.
+pub fn pepper_check_value(pepper: &Pepper) -> String {
+    pepper.mac(PEPPER_CHECK_LABEL)
+}
+
+/// Why the pepper could not be used. The messages are for the admin who started the program:
+/// Indonesian first, then English, each saying what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum PepperError {
+    #[error(
+        "pepper dari {origin} tidak cocok dengan penyimpanan {store}: penyimpanan ini dibuat \
+         dengan pepper lain, jadi setiap kode voucher akan terbaca tidak dikenal. Pakai pepper \
+         yang benar (periksa GALERI_PEPPER / GALERI_PEPPER_PARAM, atau pulihkan berkas \
+         pepper dari cadangan); jangan menerbitkan voucher sebelum itu. (The pepper from {origin} \
+         does not match the check value of {store}: every voucher code would read unknown. Use \
+         the right pepper; issue nothing until then.)"
+    )]
+    Mismatch { origin: String, store: String },
+    #[error(
+        "berkas pepper {} tidak ada, padahal penyimpanan {store} sudah berisi voucher: pepper \
+         baru akan membuat semua kode tidak dikenal, jadi tidak dibuat. Pulihkan berkas itu dari \
+         cadangan (mode 0600) atau set GALERI_PEPPER ke pepper lama. (The pepper file is \
+         missing but {store} already has vouchers; a new pepper would make every code unknown, \
+         so none is created. Restore the file from backup or set GALERI_PEPPER.)",
+        path.display()
+    )]
+    LostFile { path: PathBuf, store: String },
+    #[error(
+        "penyimpanan DynamoDB {store} butuh pepper: set GALERI_PEPPER_PARAM ke nama \
+         parameter SSM-nya (mis. /galeri/prod/pepper), atau GALERI_PEPPER. (A DynamoDB \
+         store needs its pepper: set GALERI_PEPPER_PARAM to its SSM parameter name.)"
+    )]
+    Missing { store: String },
+    #[error("{origin}: {message}")]
+    Unreadable { origin: String, message: String },
+    #[error(transparent)]
+    Store(#[from] LedgerError),
+}
+
+/// What the store's check value said about the pepper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PepperCheck {
+    /// It matches the recorded check value.
+    Verified,
+    /// There was none; this pepper's is recorded now.
+    Recorded,
+    /// There was none and the caller only verifies (a Lambda, which may not write it).
+    Unrecorded,
+}
 
 /// Where the vouchers live.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,19 +157,109 @@ pub async fn open_store(spec: &StoreSpec) -> LedgerResult<Arc<dyn VoucherStore>>
     Ok(store)
 }
 
-/// The pepper: `GALERI_PEPPER` if set; else, for SQLite, the file `<db>.pepper` (created with a
-/// new random pepper and mode 0600 on first use). DynamoDB needs `GALERI_PEPPER` (from SSM).
-pub fn load_pepper(spec: &StoreSpec) -> LedgerResult<Pepper> {
+/// The pepper configured in the environment: `GALERI_PEPPER` (hex) if set, else the SSM
+/// parameter named by `GALERI_PEPPER_PARAM`; `None` if neither is set. The second value says
+/// where it came from, for messages.
+pub async fn configured_pepper() -> Result<Option<(Pepper, String)>, PepperError> {
     if let Ok(text) = std::env::var(PEPPER_VARIABLE) {
-        return Pepper::from_hex(&text)
-            .map_err(|error| LedgerError::Invalid(format!("{PEPPER_VARIABLE}: {error}")));
+        let pepper = Pepper::from_hex(&text).map_err(|error| PepperError::Unreadable {
+            origin: PEPPER_VARIABLE.into(),
+            message: error.to_string(),
+        })?;
+        return Ok(Some((pepper, PEPPER_VARIABLE.into())));
     }
-    match spec {
-        StoreSpec::Sqlite(path) => pepper_file(&pepper_path(path)),
-        StoreSpec::Dynamodb(_) => Err(LedgerError::Invalid(format!(
-            "{PEPPER_VARIABLE} must be set for a DynamoDB store"
-        ))),
-    }
+    let Ok(name) = std::env::var(PEPPER_PARAMETER_VARIABLE) else {
+        return Ok(None);
+    };
+    let source = format!("SSM parameter {name}");
+    let unreadable = |message: String| PepperError::Unreadable {
+        origin: source.clone(),
+        message,
+    };
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await;
+    let output = aws_sdk_ssm::Client::new(&config)
+        .get_parameter()
+        .name(&name)
+        .with_decryption(true)
+        .send()
+        .await
+        .map_err(|error| {
+            unreadable(format!(
+                "{}",
+                aws_sdk_ssm::error::DisplayErrorContext(error)
+            ))
+        })?;
+    let value = output
+        .parameter()
+        .and_then(|parameter| parameter.value())
+        .ok_or_else(|| unreadable("the parameter has no value".into()))?;
+    let pepper = Pepper::from_hex(value).map_err(|error| unreadable(error.to_string()))?;
+    Ok(Some((pepper, source)))
+}
+
+/// The pepper for `store`, checked against the store's check value: the configured one
+/// ([`configured_pepper`]); else, for SQLite, the file `<db>.pepper`, which is created (mode
+/// 0600, with a new random pepper) only for a store with neither a check value nor vouchers.
+/// With `record`, a store without a check value gets this pepper's; without (a Lambda, whose
+/// role may only read), it is left for the first admin command to record.
+pub async fn load_pepper(
+    spec: &StoreSpec,
+    store: &dyn VoucherStore,
+    record: bool,
+) -> Result<(Pepper, PepperCheck), PepperError> {
+    let (pepper, source) = match configured_pepper().await? {
+        Some(configured) => configured,
+        None => match spec {
+            StoreSpec::Sqlite(path) => {
+                let path = pepper_path(path);
+                if !path.exists()
+                    && (store.pepper_check().await?.is_some() || store.voucher_count().await? > 0)
+                {
+                    return Err(PepperError::LostFile {
+                        path,
+                        store: spec.to_string(),
+                    });
+                }
+                let pepper = pepper_file(&path)?;
+                (pepper, format!("berkas {}", path.display()))
+            }
+            StoreSpec::Dynamodb(_) => {
+                return Err(PepperError::Missing {
+                    store: spec.to_string(),
+                })
+            }
+        },
+    };
+    let check =
+        check_pepper(&pepper, store, record)
+            .await?
+            .ok_or_else(|| PepperError::Mismatch {
+                origin: source,
+                store: spec.to_string(),
+            })?;
+    Ok((pepper, check))
+}
+
+/// Compares `pepper` with the store's check value (recording it first if there is none and
+/// `record` is set); `None` on a mismatch. Two processes recording at once agree on one value:
+/// the store records only if none is there and answers the one that is.
+pub async fn check_pepper(
+    pepper: &Pepper,
+    store: &dyn VoucherStore,
+    record: bool,
+) -> LedgerResult<Option<PepperCheck>> {
+    let ours = pepper_check_value(pepper);
+    let (recorded, outcome) = match store.pepper_check().await? {
+        Some(recorded) => (recorded, PepperCheck::Verified),
+        None if record => (
+            store.record_pepper_check(&ours).await?,
+            PepperCheck::Recorded,
+        ),
+        None => return Ok(Some(PepperCheck::Unrecorded)),
+    };
+    Ok((recorded == ours).then_some(outcome))
 }
 
 /// `vouchers.db` → `vouchers.db.pepper`.
@@ -119,16 +270,17 @@ pub fn pepper_path(database: &Path) -> PathBuf {
 }
 
 /// Reads the pepper file, or creates it (0600, never overwriting) with a new pepper.
-fn pepper_file(path: &Path) -> LedgerResult<Pepper> {
-    let failed = |error: std::io::Error| {
-        LedgerError::Store(format!("pepper file {}: {error}", path.display()))
+fn pepper_file(path: &Path) -> Result<Pepper, PepperError> {
+    let failed = |error: std::io::Error| PepperError::Unreadable {
+        origin: format!("pepper file {}", path.display()),
+        message: error.to_string(),
+    };
+    let invalid = |error: crate::code::PepperError| PepperError::Unreadable {
+        origin: format!("pepper file {}", path.display()),
+        message: error.to_string(),
     };
     match std::fs::read_to_string(path) {
-        Ok(text) => {
-            return Pepper::from_hex(&text).map_err(|error| {
-                LedgerError::Invalid(format!("pepper file {}: {error}", path.display()))
-            })
-        }
+        Ok(text) => return Pepper::from_hex(&text).map_err(invalid),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
         Err(error) => return Err(failed(error)),
     }
@@ -138,7 +290,10 @@ fn pepper_file(path: &Path) -> LedgerResult<Pepper> {
     {
         std::fs::create_dir_all(parent).map_err(failed)?;
     }
-    let pepper = Pepper::generate().map_err(LedgerError::store)?;
+    let pepper = Pepper::generate().map_err(|error| PepperError::Unreadable {
+        origin: "the random number generator".into(),
+        message: error.to_string(),
+    })?;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -155,9 +310,7 @@ fn pepper_file(path: &Path) -> LedgerResult<Pepper> {
         // Another process created it first: use theirs, so both agree.
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
             let text = std::fs::read_to_string(path).map_err(failed)?;
-            Pepper::from_hex(&text).map_err(|error| {
-                LedgerError::Invalid(format!("pepper file {}: {error}", path.display()))
-            })
+            Pepper::from_hex(&text).map_err(invalid)
         }
         Err(error) => Err(failed(error)),
     }

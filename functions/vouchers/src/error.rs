@@ -13,6 +13,9 @@ pub enum LedgerError {
     Expired { expires_on: NaiveDate },
     #[error("voucher is void")]
     Void,
+    /// A demo voucher (`galeri serve --demo`) used where demo data is not accepted.
+    #[error("demo voucher outside demo mode")]
+    DemoVoucher,
     #[error("insufficient balance: {balance} left, {total} asked")]
     InsufficientBalance { balance: Money, total: Money },
     /// SKUs not in the current price list, with their positions in the request.

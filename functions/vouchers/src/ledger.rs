@@ -19,8 +19,8 @@
 use crate::code::{Pepper, VoucherCode, ALPHABET};
 use crate::error::{LedgerError, LedgerResult};
 use crate::model::{
-    AuditReport, BatchCheck, Catalog, LedgerEntry, LineItem, LineRequest, NewBatch, Redemption,
-    Refund, Settlement, SettlementRow, Voucher,
+    is_demo_batch, AuditReport, BatchCheck, Catalog, LedgerEntry, LineItem, LineRequest, NewBatch,
+    Redemption, Refund, Settlement, SettlementRow, Voucher, DEMO_BATCH_PREFIX,
 };
 use crate::money::Money;
 use crate::store::{wib_date, RedeemCommand, RefundCommand, VoucherStore};
@@ -72,11 +72,33 @@ pub struct RefundRequest {
 pub struct Ledger {
     store: Arc<dyn VoucherStore>,
     pepper: Pepper,
+    /// Demo mode (`galeri serve --demo`): demo batches may be issued and demo vouchers used.
+    demo: bool,
 }
 
 impl Ledger {
     pub fn new(store: Arc<dyn VoucherStore>, pepper: Pepper) -> Ledger {
-        Ledger { store, pepper }
+        Ledger {
+            store,
+            pepper,
+            demo: false,
+        }
+    }
+
+    /// The same ledger in or out of demo mode. Outside it (the default, and always in
+    /// production) demo vouchers are refused with `DemoVoucher` and demo batches cannot be
+    /// issued.
+    pub fn with_demo(mut self, demo: bool) -> Ledger {
+        self.demo = demo;
+        self
+    }
+
+    /// Refuses a demo voucher outside demo mode.
+    fn check_demo(&self, voucher: &Voucher) -> LedgerResult<()> {
+        if voucher.is_demo() && !self.demo {
+            return Err(LedgerError::DemoVoucher);
+        }
+        Ok(())
     }
 
     pub fn store(&self) -> &Arc<dyn VoucherStore> {
@@ -92,6 +114,11 @@ impl Ledger {
     ) -> LedgerResult<Vec<VoucherCode>> {
         if batch.name.trim().is_empty() {
             return Err(LedgerError::Invalid("batch name must not be empty".into()));
+        }
+        if is_demo_batch(&batch.name) && !self.demo {
+            return Err(LedgerError::Invalid(format!(
+                "batch names starting with {DEMO_BATCH_PREFIX} are for demo data only"
+            )));
         }
         if batch.count == 0 || batch.count > MAX_BATCH {
             return Err(LedgerError::Invalid(format!(
@@ -125,12 +152,16 @@ impl Ledger {
         Ok(codes)
     }
 
-    /// The voucher behind a code; `UnknownCode` if none.
+    /// The voucher behind a code; `UnknownCode` if none, `DemoVoucher` for a demo voucher
+    /// outside demo mode.
     pub async fn balance(&self, code: &VoucherCode) -> LedgerResult<Voucher> {
-        self.store
+        let voucher = self
+            .store
             .voucher(&code.hash(&self.pepper))
             .await?
-            .ok_or(LedgerError::UnknownCode)
+            .ok_or(LedgerError::UnknownCode)?;
+        self.check_demo(&voucher)?;
+        Ok(voucher)
     }
 
     /// Prices the lines from the stored price list and commits the redemption (or returns the
@@ -197,6 +228,7 @@ impl Ledger {
             items,
             total,
             allow_cash: request.allow_cash,
+            accept_demo: self.demo,
             now,
         };
         match self.store.redeem(&command).await {
@@ -302,9 +334,12 @@ impl Ledger {
     /// The voucher's ledger entries, oldest first; `UnknownCode` if there is no such voucher.
     pub async fn history(&self, code: &VoucherCode) -> LedgerResult<Vec<LedgerEntry>> {
         let hash = code.hash(&self.pepper);
-        if self.store.voucher(&hash).await?.is_none() {
-            return Err(LedgerError::UnknownCode);
-        }
+        let voucher = self
+            .store
+            .voucher(&hash)
+            .await?
+            .ok_or(LedgerError::UnknownCode)?;
+        self.check_demo(&voucher)?;
         self.store.history(&hash).await
     }
 
@@ -791,6 +826,7 @@ mod tests {
                 cash_amount: rp(0),
                 balance_after: rp(paid),
             }),
+            demo: false,
         };
         let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();
         let settlement = settle(

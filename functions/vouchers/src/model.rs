@@ -15,6 +15,19 @@ pub enum VoucherStatus {
     Void,
 }
 
+/// Batch names that start with this are demo batches (`galeri serve --demo`): marked `demo` in
+/// every answer and refused outside demo mode. Deciding by name, rather than by a flag stored
+/// beside it, also catches the demo batches that older versions seeded into any empty store.
+pub const DEMO_BATCH_PREFIX: &str = "DEMO-";
+
+/// Whether a batch of this name is a demo batch (case does not matter, so `demo-x` cannot pass
+/// for a real batch).
+pub fn is_demo_batch(name: &str) -> bool {
+    name.trim_start()
+        .get(..DEMO_BATCH_PREFIX.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(DEMO_BATCH_PREFIX))
+}
+
 /// One voucher as the store keeps it. The code itself is never stored, only its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Voucher {
@@ -30,6 +43,13 @@ pub struct Voucher {
     /// Work unit (OPD) the batch was ordered for.
     pub unit: Option<String>,
     pub issued_at: DateTime<Utc>,
+}
+
+impl Voucher {
+    /// Whether this is a demo voucher ([`DEMO_BATCH_PREFIX`]).
+    pub fn is_demo(&self) -> bool {
+        is_demo_batch(&self.batch)
+    }
 }
 
 /// What `issue` is asked for.
@@ -100,6 +120,9 @@ pub struct Redemption {
     pub balance_after: Money,
     /// Set once the redemption has been refunded.
     pub refund: Option<Refund>,
+    /// Paid with a demo voucher (`galeri serve --demo`): not real money.
+    #[serde(default)]
+    pub demo: bool,
 }
 
 /// The reversal of a whole redemption: the voucher part goes back on the voucher.

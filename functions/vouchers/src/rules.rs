@@ -41,6 +41,9 @@ pub fn split_payment(
 /// voucher cannot be spent or pay, else priced with the payment split and the balance after.
 /// Each store writes it only if the voucher is still as read.
 pub fn redemption(command: &RedeemCommand, voucher: &Voucher) -> LedgerResult<Redemption> {
+    if voucher.is_demo() && !command.accept_demo {
+        return Err(LedgerError::DemoVoucher);
+    }
     check_spendable(voucher, command.now)?;
     let (voucher_paid, cash_due) =
         split_payment(voucher.balance, command.total, command.allow_cash)?;
@@ -59,6 +62,7 @@ pub fn redemption(command: &RedeemCommand, voucher: &Voucher) -> LedgerResult<Re
         cash_due,
         balance_after,
         refund: None,
+        demo: voucher.is_demo(),
     })
 }
 
@@ -147,6 +151,7 @@ mod tests {
             cash_due: rp(20_000),
             balance_after: rp(0),
             refund: None,
+            demo: false,
         };
         let void = voucher(0, VoucherStatus::Void);
         let refund = refund(&command, &redemption, &void).unwrap_or_else(|error| panic!("{error}"));

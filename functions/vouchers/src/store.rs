@@ -30,6 +30,8 @@ pub struct RedeemCommand {
     pub total: Money,
     /// When false, a total above the balance is refused instead of split with cash.
     pub allow_cash: bool,
+    /// Whether a demo voucher may pay (only under `galeri serve --demo`).
+    pub accept_demo: bool,
     pub now: DateTime<Utc>,
 }
 
@@ -135,6 +137,14 @@ pub trait VoucherStore: Send + Sync {
     /// Gives back a slot reserved in that window, after a lookup that succeeded. Never takes
     /// the count below zero.
     async fn release_lookup(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<()>;
+
+    /// The pepper check value recorded at first use (HMAC of a fixed label under the pepper,
+    /// `config::pepper_check_value`), if any.
+    async fn pepper_check(&self) -> LedgerResult<Option<String>>;
+
+    /// Records the pepper check value unless one is recorded already, atomically; answers the
+    /// value that is recorded (this one, or the one recorded first).
+    async fn record_pepper_check(&self, check: &str) -> LedgerResult<String>;
 }
 
 /// The WIB (UTC+7) calendar date of an instant: expiry and reporting periods are in WIB.

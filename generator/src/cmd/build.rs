@@ -14,17 +14,21 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
             let seconds = started.elapsed().as_secs_f64();
             let text = match args.lang {
                 Lang::Id => format!(
-                    "{} halaman ({} produk, {} produsen) ditulis ke {} dalam {seconds:.2} dtk.",
+                    "{} halaman ({} produk, {} produsen, {} foto, {} baru diproses) ditulis ke {} dalam {seconds:.2} dtk.",
                     report.pages,
                     report.products,
                     report.producers,
+                    report.photos,
+                    report.photos_processed,
                     args.out.display()
                 ),
                 Lang::En => format!(
-                    "{} pages ({} products, {} producers) written to {} in {seconds:.2} s.",
+                    "{} pages ({} products, {} producers, {} photos, {} newly processed) written to {} in {seconds:.2} s.",
                     report.pages,
                     report.products,
                     report.producers,
+                    report.photos,
+                    report.photos_processed,
                     args.out.display()
                 ),
             };

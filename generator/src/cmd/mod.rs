@@ -35,16 +35,17 @@ pub(crate) async fn store(args: &StoreArgs) -> anyhow::Result<(Arc<dyn VoucherSt
     Ok((store, spec))
 }
 
-/// The ledger over `--store` / `GALERI_STORE`. With `needs_pepper = false` a throwaway pepper
-/// is used: audit and price-list loading never look a code up, so they must not demand
-/// `GALERI_PEPPER` (e.g. on DynamoDB).
+/// The ledger over `--store` / `GALERI_STORE`, its pepper checked against the store's check
+/// value (recorded on first use; a mismatch or a lost pepper file is refused with a message
+/// saying what to do). With `needs_pepper = false` a throwaway pepper is used: audit and
+/// price-list loading never look a code up, so they must not demand the pepper.
 pub(crate) async fn ledger(
     args: &StoreArgs,
     needs_pepper: bool,
 ) -> anyhow::Result<(Ledger, StoreSpec)> {
     let (store, spec) = store(args).await?;
     let pepper = if needs_pepper {
-        load_pepper(&spec).context("loading the pepper")?
+        load_pepper(&spec, store.as_ref(), true).await?.0
     } else {
         Pepper::generate().map_err(|error| anyhow::anyhow!("no randomness: {error}"))?
     };

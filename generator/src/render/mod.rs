@@ -1,6 +1,11 @@
-//! Templates: the theme's tera templates, parsed once per build, with Galeri's filters.
+//! The render layer: the theme's tera templates (parsed once per build, with Galeri's
+//! filters), its strings file, the URL scheme, and one renderer per page kind.
 
 pub mod filters;
+pub mod index;
+pub mod pages;
+pub mod strings;
+pub mod urls;
 pub mod views;
 
 use std::path::Path;

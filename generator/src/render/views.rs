@@ -1,8 +1,10 @@
 //! What templates see: small serializable views borrowed from the library, so a page's context
 //! holds only what that page shows (tera copies whatever is inserted).
 
+use super::urls;
 use crate::content::product::{Permits, Product};
 use crate::content::{Image, Library};
+use crate::output::images::{self, Published};
 use serde::Serialize;
 
 /// A title and a root-relative URL.
@@ -16,6 +18,8 @@ pub struct Link {
 #[derive(Debug, Clone, Serialize)]
 pub struct CountedLink {
     pub title: String,
+    /// The category or kecamatan slug (the search filters' values).
+    pub slug: String,
     pub url: String,
     pub count: usize,
     pub description: Option<String>,
@@ -24,21 +28,72 @@ pub struct CountedLink {
 /// A published image.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImageView {
+    /// The fallback `src`.
     pub url: String,
     pub width: usize,
     pub height: usize,
     pub alt: String,
+    /// `srcset` of the WebP variants, when resized.
+    pub webp_srcset: Option<String>,
+    /// `srcset` of the JPEG variants, when resized.
+    pub jpeg_srcset: Option<String>,
+    /// The widest JPEG (Open Graph, JSON-LD).
+    #[serde(skip)]
+    pub largest_url: String,
+    /// The narrowest JPEG's file name, beside the page (search results).
+    #[serde(skip)]
+    pub thumbnail: String,
 }
 
 impl ImageView {
-    pub fn new(image: &Image, folder_url: &str, alt: &str) -> ImageView {
+    /// The view of a photo published as `published` beside the page at `folder_url`.
+    pub fn new(image: &Image, published: &Published, folder_url: &str, alt: &str) -> ImageView {
+        let stem = std::path::Path::new(&image.name)
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let srcset = |extension: &str| {
+            published
+                .variants
+                .iter()
+                .map(|variant| {
+                    let file = Published::file(&stem, variant.width, extension);
+                    format!("{} {}w", urls::beside(folder_url, &file), variant.width)
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let fallback = published
+            .nearest(images::FALLBACK_WIDTH)
+            .unwrap_or(images::Variant {
+                width: image.width as u32,
+                height: image.height as u32,
+            });
+        let largest = published.variants.last().copied().unwrap_or(fallback);
         ImageView {
-            url: format!("{folder_url}{}", image.name),
-            width: image.width,
-            height: image.height,
+            url: urls::beside(folder_url, &Published::file(&stem, fallback.width, "jpg")),
+            width: fallback.width as usize,
+            height: fallback.height as usize,
             alt: alt.to_owned(),
+            webp_srcset: Some(srcset("webp")),
+            jpeg_srcset: Some(srcset("jpg")),
+            largest_url: urls::beside(folder_url, &Published::file(&stem, largest.width, "jpg")),
+            thumbnail: Published::file(
+                &stem,
+                published
+                    .nearest(images::THUMBNAIL_WIDTH)
+                    .map_or(fallback.width, |variant| variant.width),
+                "jpg",
+            ),
         }
     }
+}
+
+/// Every published photo as templates see it, by library position.
+#[derive(Debug, Default)]
+pub struct Photos {
+    pub products: Vec<Vec<ImageView>>,
+    pub producers: Vec<Option<ImageView>>,
 }
 
 /// A product in a list.
@@ -59,13 +114,14 @@ pub struct Card<'a> {
 }
 
 impl<'a> Card<'a> {
-    pub fn new(library: &'a Library, product: &'a Product, producer_index: usize) -> Card<'a> {
+    pub fn new(
+        library: &'a Library,
+        product: &'a Product,
+        producer_index: usize,
+        image: Option<ImageView>,
+    ) -> Card<'a> {
         let producer = &library.producers[producer_index];
-        let url = product_url(&product.producer, &product.slug);
-        let image = product
-            .images
-            .first()
-            .map(|image| ImageView::new(image, &url, &product.name));
+        let url = urls::product(&product.producer, &product.slug);
         Card {
             name: &product.name,
             sku: &product.sku,
@@ -73,7 +129,7 @@ impl<'a> Card<'a> {
             price: product.price.rupiah(),
             unit: &product.unit,
             producer: &producer.name,
-            producer_url: producer_url(&producer.slug),
+            producer_url: urls::producer(&producer.slug),
             kecamatan: producer.kecamatan,
             image,
             available: product.available,
@@ -122,7 +178,7 @@ pub struct PageNumber {
 impl Pagination {
     /// `base` is page 1's URL (`/kategori/kopi/`); page n is `<base>halaman/<n>/`.
     pub fn new(base: &str, current: usize, total: usize) -> Pagination {
-        let url = |number: usize| page_url(base, number);
+        let url = |number: usize| urls::numbered(base, number);
         let pages = (1..=total)
             .filter(|number| *number == 1 || *number == total || number.abs_diff(current) <= 2)
             .map(|number| PageNumber {
@@ -139,43 +195,6 @@ impl Pagination {
             pages,
         }
     }
-}
-
-pub fn page_url(base: &str, number: usize) -> String {
-    if number <= 1 {
-        base.to_owned()
-    } else {
-        format!("{base}halaman/{number}/")
-    }
-}
-
-pub fn product_url(producer: &str, slug: &str) -> String {
-    format!("/produk/{producer}/{slug}/")
-}
-
-pub fn producer_url(slug: &str) -> String {
-    format!("/produsen/{slug}/")
-}
-
-pub fn category_url(slug: &str) -> String {
-    format!("/kategori/{slug}/")
-}
-
-pub fn kecamatan_url(slug: &str) -> String {
-    format!("/kecamatan/{slug}/")
-}
-
-/// `https://wa.me/<number>?text=<message>` with the message percent-encoded.
-pub fn whatsapp_url(number: &str, message: &str) -> String {
-    let mut encoded = String::with_capacity(message.len() * 3);
-    for byte in message.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    format!("https://wa.me/{number}?text={encoded}")
 }
 
 #[cfg(test)]
@@ -197,13 +216,5 @@ mod tests {
         let last = Pagination::new("/kategori/kopi/", 10, 10);
         assert_eq!(last.previous.as_deref(), Some("/kategori/kopi/halaman/9/"));
         assert_eq!(last.next, None);
-    }
-
-    #[test]
-    fn whatsapp_links_are_encoded() {
-        assert_eq!(
-            whatsapp_url("6281234567890", "Halo, kopi & teh?"),
-            "https://wa.me/6281234567890?text=Halo%2C%20kopi%20%26%20teh%3F"
-        );
     }
 }

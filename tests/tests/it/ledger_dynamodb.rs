@@ -118,6 +118,7 @@ fn redeem_command(voucher: &CodeHash, key: &str, items: Vec<LineItem>, now: &str
         items,
         total,
         allow_cash: true,
+        accept_demo: false,
         now: at(now),
     }
 }

@@ -104,7 +104,9 @@ mod cli {
             .build()?;
         runtime.block_on(async {
             let spec = StoreSpec::Sqlite(database.clone());
-            let ledger = Ledger::new(open_store(&spec).await?, load_pepper(&spec)?);
+            let store = open_store(&spec).await?;
+            let (pepper, _) = load_pepper(&spec, store.as_ref(), true).await?;
+            let ledger = Ledger::new(store, pepper);
             ensure!(ledger.balance(&code).await?.balance.rupiah() == 50_000);
             let request = RedeemRequest {
                 idempotency_key: "cli-sale-idempotency-key-1".into(),

@@ -4,6 +4,7 @@
 
 mod api_support;
 
+mod api_address;
 mod api_cli;
 mod api_concurrency;
 mod api_http;
@@ -12,6 +13,7 @@ mod infra_template;
 mod ledger_crash;
 mod ledger_dynamodb;
 mod ledger_sqlite;
+mod site_budget;
 mod site_build;
 mod site_check;
 mod site_links;

@@ -174,7 +174,12 @@ fn lists_paginate_and_the_extra_files_are_written() {
     assert!(out.join("kecamatan/dampit/index.html").is_file());
     assert!(out.join("kecamatan/index.html").is_file());
     assert!(out.join("produsen/kopi-sumber-rejeki/index.html").is_file());
-    assert!(out.join("produsen/kopi-sumber-rejeki/kebun.png").is_file());
+    assert!(out
+        .join("produsen/kopi-sumber-rejeki/kebun-4.webp")
+        .is_file());
+    assert!(out
+        .join("produsen/kopi-sumber-rejeki/kebun-4.jpg")
+        .is_file());
     assert!(out.join("cara-belanja/index.html").is_file());
     assert!(out.join("404.html").is_file());
     assert!(out.join("static/galeri.css").is_file());
@@ -198,7 +203,13 @@ fn lists_paginate_and_the_extra_files_are_written() {
     assert_eq!(index["fields"][0], "sku");
     assert_eq!(index["products"].as_array().map(Vec::len), Some(7));
     let home = std::fs::read_to_string(out.join("index.html")).expect("home");
-    assert!(home.contains(r#"<div id="search" data-index="/search-index.json">"#));
+    // The header search box, labelled, submits to /cari/ on every page but the search itself.
+    assert!(home.contains(r#"<form class="wrap header-search" action="/cari/" method="get""#));
+    assert!(home.contains(r#"<label for="cari-atas">Cari produk</label>"#));
+    let search = std::fs::read_to_string(out.join("cari/index.html")).expect("search page");
+    assert!(!search.contains("cari-atas"));
+    assert!(search.contains(r#"data-index="/search-index.json""#));
+    assert!(sitemap.contains("<loc>https://uji.example/cari/</loc>"));
     // The page with `menu: false` is built but not in the menu.
     assert!(out.join("privasi/index.html").is_file());
     assert!(!home.contains("href=\"/privasi/\""));
@@ -271,6 +282,11 @@ fn a_failed_build_leaves_the_previous_output_byte_identical() {
     assert_eq!(snapshot(&out), before);
     // A theme missing a template fails while rendering pages, after writing some of them.
     std::fs::write(broken_theme.join("templates/base.html"), "ok").expect("write");
+    std::fs::copy(
+        theme().join("strings.yaml"),
+        broken_theme.join("strings.yaml"),
+    )
+    .expect("strings");
     std::fs::write(
         broken_theme.join("templates/index.html"),
         "{{ missing.value }}",
@@ -293,4 +309,94 @@ fn a_failed_build_leaves_the_previous_output_byte_identical() {
     // And a good build replaces it.
     build_valid(&out);
     assert!(out.join("index.html").is_file());
+}
+
+#[test]
+fn photos_are_published_as_responsive_variants_processed_once() {
+    let base = tempfile::tempdir().expect("temp");
+    let cache = base.path().join("cache");
+    let build = |out: &Path| {
+        let mut options = BuildOptions::new(fixture("valid").join("content"), theme(), out);
+        options.today = Some(fixture_today());
+        options.image_cache = Some(cache.clone());
+        build_site(&options).expect("build")
+    };
+    let first = build(&base.path().join("one"));
+    assert_eq!(first.photos, 3);
+    assert!(first.photos_processed > 0);
+    let second = build(&base.path().join("two"));
+    assert_eq!(
+        second.photos_processed, 0,
+        "unchanged photos were processed again"
+    );
+
+    let out = base.path().join("two");
+    let html =
+        std::fs::read_to_string(out.join("produk/kopi-sumber-rejeki/robusta-bubuk/index.html"))
+            .expect("page");
+    assert!(html.contains(
+        r#"<source type="image/webp" srcset="/produk/kopi-sumber-rejeki/robusta-bubuk/robusta-"#
+    ));
+    assert!(html.contains(r#" width=""#) && html.contains(r#" height=""#));
+    // Originals are never shipped: only the variants.
+    let originals: Vec<String> = snapshot(&out)
+        .into_keys()
+        .map(|path| path.display().to_string())
+        .filter(|path| path.ends_with(".png"))
+        .collect();
+    assert!(originals.is_empty(), "{originals:?}");
+}
+
+#[test]
+fn app_pages_render_from_their_templates_with_the_api_base() {
+    let base = tempfile::tempdir().expect("temp");
+    let theme_copy = base.path().join("theme");
+    galeri_tests::site::copy_folder(&theme(), &theme_copy);
+    std::fs::write(
+        theme_copy.join("templates/cek-saldo.html"),
+        r#"{% extends "base.html" %}{% block content %}<p id="api" data-api="{{ api_base }}">{{ page_title }}</p>{% endblock content %}"#,
+    )
+    .expect("write");
+    let _ = std::fs::remove_file(theme_copy.join("templates/kasir.html"));
+    let out = base.path().join("public");
+    let mut options = BuildOptions::new(fixture("valid").join("content"), &theme_copy, &out);
+    options.today = Some(fixture_today());
+    build_site(&options).expect("build");
+    let page = std::fs::read_to_string(out.join("cek-saldo/index.html")).expect("cek-saldo");
+    // site.yaml's api_base_url, unless overridden (as `galeri serve` does).
+    assert!(
+        page.contains(r#"data-api="/api">Cek saldo voucher</p>"#),
+        "{page}"
+    );
+    assert!(page.contains("<title>Cek saldo voucher · "));
+    assert!(!out.join("kasir").exists(), "no template, no page");
+
+    options.api_base_url = Some("/api/v1".into());
+    build_site(&options).expect("build");
+    let page = std::fs::read_to_string(out.join("cek-saldo/index.html")).expect("cek-saldo");
+    assert!(page.contains(r#"data-api="/api/v1""#));
+}
+
+#[test]
+fn a_product_page_offers_whatsapp_permits_and_the_voucher_call_out() {
+    let base = tempfile::tempdir().expect("temp");
+    let out = base.path().join("public");
+    build_valid(&out);
+    let html =
+        std::fs::read_to_string(out.join("produk/kopi-sumber-rejeki/robusta-bubuk/index.html"))
+            .expect("page");
+    // The gallery's number normalized to 628…, the message naming the product.
+    let link = html
+        .split("href=\"https://wa.me/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a WhatsApp link");
+    assert!(link.starts_with("628"), "{link}");
+    assert!(link.contains("Robusta%20Dampit%20Bubuk"), "{link}");
+    assert!(html.contains("Bayar dengan voucher ASN"));
+    assert!(html.contains(r#"<a href="/cara-belanja/">"#));
+    assert!(html.contains(r#"<span class="badge">P-IRT</span>"#));
+    assert!(html.contains(r#"<nav class="breadcrumbs" aria-label="Remah roti">"#));
+    assert!(html.contains(r#"<link rel="icon" href="/static/favicon.svg""#));
+    assert!(out.join("static/favicon.svg").is_file());
 }

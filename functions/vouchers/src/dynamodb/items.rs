@@ -81,6 +81,9 @@ pub(super) fn redemption_item(redemption: &Redemption, voucher: &CodeHash) -> Le
     item.insert("voucher_paid".into(), money(redemption.voucher_paid));
     item.insert("cash_due".into(), money(redemption.cash_due));
     item.insert("balance_after".into(), money(redemption.balance_after));
+    if redemption.demo {
+        item.insert("demo".into(), AttributeValue::Bool(true));
+    }
     item.insert(
         INDEX_PARTITION_KEY.into(),
         s(day_partition(wib_date(redemption.created_at))),
@@ -295,6 +298,7 @@ impl StoredRedemption {
                 cash_due: money_of(item, "cash_due")?,
                 balance_after: money_of(item, "balance_after")?,
                 refund,
+                demo: matches!(item.get("demo"), Some(AttributeValue::Bool(true))),
             },
             voucher: CodeHash(text(item, "voucher")?),
         })

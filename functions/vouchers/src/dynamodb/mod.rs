@@ -12,6 +12,7 @@ mod idempotency;
 mod items;
 mod keys;
 mod lookups;
+mod pepper;
 mod prices;
 mod redeem;
 mod refund;
@@ -201,5 +202,13 @@ impl VoucherStore for DynamoStore {
 
     async fn release_lookup(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<()> {
         lookups::release_lookup(self, subject, window_start).await
+    }
+
+    async fn pepper_check(&self) -> LedgerResult<Option<String>> {
+        pepper::pepper_check(self).await
+    }
+
+    async fn record_pepper_check(&self, check: &str) -> LedgerResult<String> {
+        pepper::record_pepper_check(self, check).await
     }
 }

@@ -15,6 +15,7 @@
 
 mod idempotency;
 mod lookups;
+mod pepper;
 mod prices;
 mod probe;
 mod redeem;
@@ -292,6 +293,17 @@ impl VoucherStore for SqliteStore {
     async fn release_lookup(&self, subject: &str, window_start: DateTime<Utc>) -> LedgerResult<()> {
         let subject = subject.to_string();
         self.with(move |connection| lookups::release_lookup(connection, &subject, window_start))
+            .await
+    }
+
+    async fn pepper_check(&self) -> LedgerResult<Option<String>> {
+        self.read(|connection| pepper::pepper_check(connection))
+            .await
+    }
+
+    async fn record_pepper_check(&self, check: &str) -> LedgerResult<String> {
+        let check = check.to_string();
+        self.with(move |connection| pepper::record_pepper_check(connection, &check))
             .await
     }
 }

@@ -4,7 +4,8 @@
 use crate::code::CodeHash;
 use crate::error::LedgerError;
 use crate::model::{
-    EntryKind, LineItem, Redemption, Refund, Role, StaffToken, Voucher, VoucherStatus,
+    is_demo_batch, EntryKind, LineItem, Redemption, Refund, Role, StaffToken, Voucher,
+    VoucherStatus,
 };
 use crate::money::Money;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -102,7 +103,8 @@ pub(super) fn voucher_from_row(row: &Row<'_>) -> rusqlite::Result<Voucher> {
 
 pub(super) const REDEMPTION_COLUMNS: &str = "r.id, r.code_hint, r.cashier, r.created_at, r.total, \
      r.voucher_paid, r.cash_due, r.balance_after, \
-     f.id, f.supervisor, f.created_at, f.voucher_amount, f.cash_amount, f.balance_after";
+     f.id, f.supervisor, f.created_at, f.voucher_amount, f.cash_amount, f.balance_after, \
+     (SELECT v.batch FROM vouchers v WHERE v.code_hash = r.code_hash)";
 
 pub(super) fn redemption_from_row(row: &Row<'_>) -> rusqlite::Result<Redemption> {
     let id: String = row.get(0)?;
@@ -129,6 +131,10 @@ pub(super) fn redemption_from_row(row: &Row<'_>) -> rusqlite::Result<Redemption>
         cash_due: money(row.get(6)?)?,
         balance_after: money(row.get(7)?)?,
         refund,
+        // Demo-ness follows the voucher's batch, like `Voucher::is_demo`.
+        demo: row
+            .get::<_, Option<String>>(14)?
+            .is_some_and(|batch| is_demo_batch(&batch)),
     })
 }
 

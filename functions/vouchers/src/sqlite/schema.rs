@@ -15,7 +15,8 @@ const IDEMPOTENCY_DAYS: i64 = 7;
 const FAILURE_WINDOW_DAYS: i64 = 1;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` is the number applied.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE batches (
     name        TEXT PRIMARY KEY,
     unit        TEXT,
@@ -108,7 +109,14 @@ CREATE TABLE failures (
     count         INTEGER NOT NULL,
     PRIMARY KEY (subject, window_start)
 ) WITHOUT ROWID;
-"#];
+"#,
+    r#"
+CREATE TABLE settings (
+    name   TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+) WITHOUT ROWID;
+"#,
+];
 
 /// A connection with the store's settings: WAL, `synchronous=FULL`, foreign keys, busy timeout.
 pub(super) fn connect(path: &Path) -> LedgerResult<Connection> {
