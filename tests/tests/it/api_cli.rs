@@ -7,6 +7,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // In tests a failed expectation is the failure.
 
+use crate::staff_support::galeri;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use galeri_api::{app, AppState};
@@ -19,19 +20,6 @@ use std::process::{Child, ChildStderr, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
-
-/// The debug `galeri` binary beside this test's executable (`cargo test` builds it).
-fn galeri() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap();
-    let bin = dir.join("galeri");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build --bin galeri`",
-        bin.display()
-    );
-    bin
-}
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

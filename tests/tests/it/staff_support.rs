@@ -1,5 +1,5 @@
-//! Shared by the staff command suites: the real `galeri` binary run in a folder holding a copy
-//! of a catalog, as staff would run it.
+//! Shared by the suites that run the real `galeri` binary (the staff commands and `api_cli`):
+//! the binary run in a folder holding a copy of a catalog, as staff would run it.
 // Tests may panic: a panic is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
