@@ -17,11 +17,10 @@ use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContex
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use chrono::{NaiveDate, Utc};
 use galeri_api::auth::mint_token;
-use galeri_api::{function_app, Api, AppState, ClientAddress, Function, Grant, On};
+use galeri_api::{function_app, Api, AppState, Function, Grant, On};
 use galeri_vouchers::dynamodb::DynamoStore;
 use galeri_vouchers::model::{NewBatch, Role};
 use galeri_vouchers::{Ledger, Money, Pepper, VoucherStore};
@@ -705,24 +704,8 @@ impl Recorded {
         key: Option<&str>,
         body: Option<serde_json::Value>,
     ) -> (StatusCode, serde_json::Value) {
-        let mut builder = Request::builder().method(method).uri(path);
-        if let Some(token) = token {
-            builder = builder.header("authorization", format!("Bearer {token}"));
-        }
-        if let Some(key) = key {
-            builder = builder.header("idempotency-key", key);
-        }
-        let body = match body {
-            Some(value) => {
-                builder = builder.header("content-type", "application/json");
-                Body::from(value.to_string())
-            }
-            None => Body::empty(),
-        };
-        let mut request = builder.body(body).expect("request");
-        request
-            .extensions_mut()
-            .insert(ClientAddress("198.51.100.9".into()));
+        let method = axum::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let request = crate::api_support::request(method, path, token, key, body, "198.51.100.9");
         let response = function_app(function, self.state.clone())
             .oneshot(request)
             .await
