@@ -39,6 +39,15 @@ pub enum Command {
     Import(ImportArgs),
     /// Write every product to a spreadsheet (CSV) that `import` reads back unchanged.
     Export(ExportArgs),
+    /// Print every content key with its type, rule and help (`--json` for tools).
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Print JSON (for tools and tests) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Where the content and theme are.

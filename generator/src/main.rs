@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Command::New(NewCommand::Product(args)) => cmd::new::product(args),
         Command::Import(args) => cmd::import::run(args),
         Command::Export(args) => cmd::export::run(args),
+        Command::Schema(args) => cmd::schema::run(args),
     };
     match result {
         Ok(code) => code,

@@ -217,6 +217,8 @@ impl Site {
         files += self.write_search_index(root, &index, &cards)?;
         files += self.write_catalog(root)?;
         files += copy_static(&self.theme.join("static"), &root.join("static"))?;
+        files += render::admin::write(root, &self.theme, library)
+            .map_err(io_error("writing the web editor /admin/"))?;
         Ok(BuildReport {
             pages,
             products: library.products.len(),

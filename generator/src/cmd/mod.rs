@@ -8,6 +8,7 @@ pub mod export;
 pub mod import;
 pub mod load_catalog;
 pub mod new;
+pub mod schema;
 pub mod serve;
 pub mod tokens;
 pub mod vouchers;

@@ -1,7 +1,7 @@
 //! The fields of every content type, declared once: name, type, whether required, the rule its
 //! value must meet, a default, an example and Indonesian help text. Parsing (`Fields`), the
-//! "did you mean" hints, `galeri new`, the CSV columns of `galeri import`/`export` and (later)
-//! the web editor's configuration are all derived from these tables.
+//! "did you mean" hints, `galeri new`, the CSV columns of `galeri import`/`export` and the web
+//! editor's configuration (`render::admin`) are all derived from these tables.
 //!
 //! The table carries what a Decap CMS collection needs, so its configuration can be generated:
 //! `Schema::place` gives the folder, `Type` the widget (`string`, `number`, `boolean`,
@@ -69,6 +69,8 @@ pub enum Rule {
 #[derive(Debug, Clone, Copy)]
 pub struct Field {
     pub name: &'static str,
+    /// What staff see beside the value in an editor (Decap CMS), in Indonesian.
+    pub label: &'static str,
     pub kind: Type,
     pub required: bool,
     pub rule: Rule,
@@ -86,6 +88,7 @@ impl Field {
     const fn new(name: &'static str, kind: Type, required: bool, help: &'static str) -> Field {
         Field {
             name,
+            label: "",
             kind,
             required,
             rule: Rule::None,
@@ -94,6 +97,11 @@ impl Field {
             help,
             nested: &[],
         }
+    }
+
+    const fn label(mut self, label: &'static str) -> Field {
+        self.label = label;
+        self
     }
 
     const fn rule(mut self, rule: Rule) -> Field {
@@ -133,6 +141,8 @@ pub struct Schema {
     pub label: &'static str,
     /// Where its files are, e.g. `products/<producer>/<slug>.md`.
     pub place: &'static str,
+    /// What the Markdown body after the front matter is, for staff (`""`: the file has none).
+    pub body: &'static str,
     pub fields: &'static [Field],
 }
 
@@ -160,6 +170,7 @@ pub const PERMIT_FIELDS: &[Field] = &[
         false,
         "Nomor P-IRT (SPP-IRT), 15 angka ditulis 13-2; dua angka terakhir tahun berlakunya.",
     )
+    .label("Nomor P-IRT")
     .rule(Rule::Pirt)
     .example("\"2073507010123-29\""),
     Field::new(
@@ -168,6 +179,7 @@ pub const PERMIT_FIELDS: &[Field] = &[
         false,
         "Nomor izin edar BPOM: MD atau ML diikuti 12 atau 15 angka.",
     )
+    .label("Nomor BPOM")
     .rule(Rule::Bpom)
     .example("\"MD 224413001234\""),
     Field::new(
@@ -176,6 +188,7 @@ pub const PERMIT_FIELDS: &[Field] = &[
         false,
         "Nomor sertifikat halal BPJPH: ID diikuti angka (bukan nomor ketetapan KH).",
     )
+    .label("Nomor sertifikat halal")
     .rule(Rule::Halal)
     .example("\"ID35110000123450124\""),
     Field::new(
@@ -184,6 +197,7 @@ pub const PERMIT_FIELDS: &[Field] = &[
         false,
         "Isi true bila produk dinyatakan tidak halal (tampil jelas di halaman produk).",
     )
+    .label("Tidak halal")
     .default("false")
     .example("true"),
 ];
@@ -191,6 +205,7 @@ pub const PERMIT_FIELDS: &[Field] = &[
 pub const PRODUCT: Schema = Schema {
     label: "produk",
     place: "products/<producer>/<slug>.md",
+    body: "Deskripsi produk",
     fields: &[
         Field::new(
             "name",
@@ -198,6 +213,7 @@ pub const PRODUCT: Schema = Schema {
             true,
             "Nama produk seperti tampil di katalog.",
         )
+.label("Nama produk")
         .example("Kopi Robusta Dampit Bubuk"),
         Field::new(
             "sku",
@@ -205,6 +221,7 @@ pub const PRODUCT: Schema = Schema {
             true,
             "Kode barang, unik di seluruh katalog: 3–32 huruf besar, angka atau tanda hubung.",
         )
+.label("Kode barang (SKU)")
         .rule(Rule::Sku)
         .example("DMP-KOP-001"),
         Field::new(
@@ -213,6 +230,7 @@ pub const PRODUCT: Schema = Schema {
             true,
             "Slug kategori dari categories.yaml.",
         )
+.label("Kategori")
         .rule(Rule::Category)
         .example("kopi"),
         Field::new(
@@ -221,6 +239,7 @@ pub const PRODUCT: Schema = Schema {
             true,
             "Harga dalam rupiah, bilangan bulat tanpa Rp dan titik (45000, bukan Rp45.000).",
         )
+.label("Harga (rupiah)")
         .example("45000"),
         Field::new(
             "unit",
@@ -228,6 +247,7 @@ pub const PRODUCT: Schema = Schema {
             true,
             "Isi satu satuan jual, mis. 250 g, 1 botol, 1 lembar.",
         )
+.label("Satuan")
         .example("\"250 g\""),
         Field::new(
             "images",
@@ -235,6 +255,7 @@ pub const PRODUCT: Schema = Schema {
             false,
             "Berkas foto di samping berkas ini (JPEG, PNG, WebP atau GIF); yang pertama jadi foto utama.",
         )
+.label("Foto")
         .rule(Rule::Image)
         .example("[robusta-bubuk.jpg]"),
         Field::new(
@@ -243,6 +264,7 @@ pub const PRODUCT: Schema = Schema {
             false,
             "Izin produk; wajib untuk pangan: pirt atau bpom, dan halal (atau non_halal: true).",
         )
+.label("Izin")
         .nested(PERMIT_FIELDS),
         Field::new(
             "available",
@@ -250,6 +272,7 @@ pub const PRODUCT: Schema = Schema {
             false,
             "false bila stok habis: produk tampil \"habis\" dan tidak bisa dibeli dengan voucher.",
         )
+.label("Tersedia")
         .default("true")
         .example("true"),
         Field::new(
@@ -258,6 +281,7 @@ pub const PRODUCT: Schema = Schema {
             false,
             "Kata kunci untuk pencarian.",
         )
+.label("Kata kunci")
         .example("[robusta, bubuk]"),
         Field::new(
             "added",
@@ -265,6 +289,7 @@ pub const PRODUCT: Schema = Schema {
             false,
             "Tanggal produk masuk katalog (YYYY-MM-DD), untuk daftar produk terbaru.",
         )
+.label("Tanggal masuk katalog")
         .example("2026-11-27"),
         Field::new(
             "producer",
@@ -272,6 +297,7 @@ pub const PRODUCT: Schema = Schema {
             false,
             "Slug produsen, bila berbeda dari nama folder tempat berkas ini.",
         )
+.label("Produsen")
         .rule(Rule::Producer)
         .example("kopi-tirta-alas"),
     ],
@@ -280,6 +306,7 @@ pub const PRODUCT: Schema = Schema {
 pub const PRODUCER: Schema = Schema {
     label: "produsen",
     place: "producers/<slug>.md",
+    body: "Cerita produsen",
     fields: &[
         Field::new(
             "name",
@@ -287,6 +314,7 @@ pub const PRODUCER: Schema = Schema {
             true,
             "Nama usaha (UKM/IKM) seperti tampil di katalog.",
         )
+        .label("Nama usaha")
         .example("Kopi Sumber Rejeki"),
         Field::new(
             "kecamatan",
@@ -294,10 +322,14 @@ pub const PRODUCER: Schema = Schema {
             true,
             "Salah satu dari 33 kecamatan Kabupaten Malang.",
         )
+        .label("Kecamatan")
         .rule(Rule::Kecamatan)
         .example("Dampit"),
-        Field::new("desa", Text, true, "Desa atau kelurahan.").example("Sukodono"),
+        Field::new("desa", Text, true, "Desa atau kelurahan.")
+            .label("Desa/kelurahan")
+            .example("Sukodono"),
         Field::new("address", Text, false, "Alamat jalan, dusun, RT/RW.")
+            .label("Alamat")
             .example("Dusun Krajan RT 02 RW 03"),
         Field::new(
             "whatsapp",
@@ -305,6 +337,7 @@ pub const PRODUCER: Schema = Schema {
             false,
             "Nomor WhatsApp (08…, +628… atau 628…).",
         )
+        .label("WhatsApp")
         .rule(Rule::WhatsApp)
         .example("\"0812-3456-7890\""),
         Field::new(
@@ -313,6 +346,7 @@ pub const PRODUCER: Schema = Schema {
             true,
             "Nomor Induk Berusaha dari OSS, 13 angka.",
         )
+        .label("NIB")
         .rule(Rule::Nib)
         .example("\"9120001234567\""),
         Field::new(
@@ -321,9 +355,11 @@ pub const PRODUCER: Schema = Schema {
             false,
             "Berkas foto produsen di samping berkas ini.",
         )
+        .label("Foto")
         .rule(Rule::Image)
         .example("kopi-sumber-rejeki.jpg"),
         Field::new("since", Integer, false, "Tahun usaha mulai.")
+            .label("Tahun mulai usaha")
             .rule(Rule::Year)
             .example("2015"),
     ],
@@ -332,23 +368,29 @@ pub const PRODUCER: Schema = Schema {
 pub const PAGE: Schema = Schema {
     label: "halaman",
     place: "pages/<slug>.md",
+    body: "Isi halaman",
     fields: &[
-        Field::new("title", Text, true, "Judul halaman.").example("Cara Belanja"),
+        Field::new("title", Text, true, "Judul halaman.")
+            .label("Judul")
+            .example("Cara Belanja"),
         Field::new(
             "description",
             Text,
             false,
             "Ringkasan satu kalimat untuk mesin pencari.",
-        ),
+        )
+        .label("Ringkasan"),
         Field::new(
             "weight",
             Integer,
             false,
             "Urutan di menu: angka kecil tampil lebih dulu.",
         )
+        .label("Urutan di menu")
         .default("0")
         .example("10"),
         Field::new("menu", Boolean, false, "Tampil di menu situs.")
+            .label("Tampil di menu")
             .default("true")
             .example("true"),
     ],
@@ -361,11 +403,14 @@ pub const CONTACT_FIELDS: &[Field] = &[
         false,
         "Nomor telepon galeri, seperti dicetak.",
     )
+    .label("Telepon")
     .example("\"0341 000000\""),
     Field::new("whatsapp", Text, false, "Nomor WhatsApp galeri.")
+        .label("WhatsApp")
         .rule(Rule::WhatsApp)
         .example("\"081200000000\""),
     Field::new("email", Text, false, "Alamat email galeri.")
+        .label("Email")
         .rule(Rule::Email)
         .example("galeri@example.id"),
 ];
@@ -373,44 +418,55 @@ pub const CONTACT_FIELDS: &[Field] = &[
 pub const SITE: Schema = Schema {
     label: "pengaturan situs",
     place: "site.yaml",
+    body: "",
     fields: &[
-        Field::new("title", Text, true, "Nama situs, tampil di kepala halaman."),
-        Field::new("tagline", Text, false, "Satu baris di bawah nama situs."),
+        Field::new("title", Text, true, "Nama situs, tampil di kepala halaman.")
+            .label("Nama situs"),
+        Field::new("tagline", Text, false, "Satu baris di bawah nama situs.").label("Slogan"),
         Field::new(
             "base_url",
             Text,
             true,
             "Alamat lengkap situs, mis. https://galeri.malangkab.go.id.",
         )
+        .label("Alamat situs")
         .rule(Rule::BaseUrl),
-        Field::new("language", Text, true, "Bahasa halaman; hanya id.").rule(Rule::Language),
+        Field::new("language", Text, true, "Bahasa halaman; hanya id.")
+            .label("Bahasa")
+            .rule(Rule::Language),
         Field::new(
             "sample_data",
             Boolean,
             false,
             "true selama produsen dan produk masih data contoh.",
         )
+        .label("Data contoh")
         .default("false"),
-        Field::new("address", Text, true, "Alamat galeri."),
+        Field::new("address", Text, true, "Alamat galeri.").label("Alamat galeri"),
         Field::new(
             "opening_hours",
             TextList,
             true,
             "Jam buka, satu baris per butir.",
-        ),
-        Field::new("contact", Mapping, false, "Kontak galeri.").nested(CONTACT_FIELDS),
+        )
+        .label("Jam buka"),
+        Field::new("contact", Mapping, false, "Kontak galeri.")
+            .label("Kontak")
+            .nested(CONTACT_FIELDS),
         Field::new(
             "api_base_url",
             Text,
             true,
             "Alamat API voucher untuk halaman Cek Saldo dan Kasir.",
-        ),
+        )
+        .label("Alamat API voucher"),
         Field::new(
             "products_per_page",
             Integer,
             false,
             "Jumlah produk per halaman daftar (1–500).",
         )
+        .label("Produk per halaman")
         .rule(Rule::PerPage)
         .default("24"),
     ],
@@ -419,6 +475,7 @@ pub const SITE: Schema = Schema {
 pub const CATEGORY: Schema = Schema {
     label: "kategori",
     place: "categories.yaml",
+    body: "",
     fields: &[
         Field::new(
             "slug",
@@ -426,15 +483,17 @@ pub const CATEGORY: Schema = Schema {
             true,
             "Slug kategori, dipakai di alamat /kategori/<slug>/.",
         )
+        .label("Slug")
         .rule(Rule::Slug),
-        Field::new("name", Text, true, "Nama kategori."),
-        Field::new("description", Text, true, "Satu kalimat tentang kategori."),
+        Field::new("name", Text, true, "Nama kategori.").label("Nama kategori"),
+        Field::new("description", Text, true, "Satu kalimat tentang kategori.").label("Keterangan"),
         Field::new(
             "food",
             Boolean,
             true,
             "true untuk pangan: produknya wajib P-IRT atau BPOM, dan halal.",
-        ),
+        )
+        .label("Pangan"),
     ],
 };
 
@@ -545,6 +604,7 @@ mod tests {
                 .chain(schema.fields.iter().flat_map(|f| f.nested))
             {
                 assert!(!field.help.is_empty(), "{}: {}", schema.label, field.name);
+                assert!(!field.label.is_empty(), "{}: {}", schema.label, field.name);
                 if !field.default.is_empty() {
                     let value: serde_yaml::Value = serde_yaml::from_str(field.default).unwrap();
                     let fits = match field.kind {

@@ -1,6 +1,7 @@
 //! The render layer: the theme's tera templates (parsed once per build, with Galeri's
 //! filters), its strings file, the URL scheme, and one renderer per page kind.
 
+pub mod admin;
 pub mod filters;
 pub mod index;
 pub mod pages;

@@ -1,0 +1,92 @@
+//! `galeri schema`: prints the schema table (every key of every content type, with its type,
+//! rule, label and Indonesian help) as a reference for staff, or as JSON (`--json`) for tools
+//! and tests, e.g. the browser test that checks the web editor against it.
+
+use crate::cli::SchemaArgs;
+use crate::content::schema::{Field, Schema, ALL};
+use crate::render::admin::COLLECTIONS;
+use serde_json::{json, Value};
+use std::process::ExitCode;
+
+pub fn run(args: SchemaArgs) -> anyhow::Result<ExitCode> {
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&to_json())?);
+    } else {
+        print!("{}", to_text());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every schema as JSON; `editor` is the web editor's collection for it (null: not editable
+/// there).
+pub fn to_json() -> Value {
+    let schemas: Vec<Value> = ALL
+        .iter()
+        .map(|schema| {
+            let editor = COLLECTIONS
+                .iter()
+                .find(|collection| collection.schema.place == schema.place)
+                .map(|collection| collection.name);
+            json!({
+                "label": schema.label,
+                "place": schema.place,
+                "body": schema.body,
+                "editor": editor,
+                "fields": fields(schema.fields),
+            })
+        })
+        .collect();
+    Value::Array(schemas)
+}
+
+fn fields(fields: &[Field]) -> Vec<Value> {
+    fields
+        .iter()
+        .map(|field| {
+            json!({
+                "name": field.name,
+                "label": field.label,
+                "type": format!("{:?}", field.kind),
+                "rule": format!("{:?}", field.rule),
+                "required": field.required,
+                "default": field.default,
+                "example": field.example,
+                "help": field.help,
+                "options": field.options(),
+                "fields": self::fields(field.nested),
+            })
+        })
+        .collect()
+}
+
+/// The schema as staff read it: one block per content type, one line per key.
+pub fn to_text() -> String {
+    let mut text = String::new();
+    for schema in ALL {
+        text.push_str(&heading(schema));
+        for field in schema.fields {
+            line(&mut text, field, "  ");
+            for nested in field.nested {
+                line(&mut text, nested, "    ");
+            }
+        }
+        text.push('\n');
+    }
+    text
+}
+
+fn heading(schema: &Schema) -> String {
+    format!("{} ({})\n", schema.label, schema.place)
+}
+
+fn line(text: &mut String, field: &Field, indent: &str) {
+    let required = if field.required {
+        "wajib"
+    } else {
+        "boleh kosong"
+    };
+    text.push_str(&format!(
+        "{indent}{} — {} ({required}): {}\n",
+        field.name, field.label, field.help
+    ));
+}
