@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The browser suites: installs what they need on a fresh machine (Debian's chromium, then
-# playwright-core and axe-core from npm with `npm ci`), runs them with node's test runner against
-# the debug `galeri` binary already built (target/debug/galeri), and prints `N passed, N failed`.
+# playwright-core and axe-core from npm with `npm ci`, and Decap CMS with decap-server for
+# /admin/), runs them with node's test runner against the debug `galeri` binary already built
+# (target/debug/galeri), and prints `N passed, N failed`.
 # Screenshots and receipt PDFs are left in tests/browser/artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -18,6 +19,12 @@ fi
 
 if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
+fi
+# The web editor's Decap CMS and decap-server (pinned in themes/default/admin/package-lock.json):
+# `galeri serve` ships the bundle at /admin/ only when they are installed.
+admin="$root/themes/default/admin"
+if [ ! -d "$admin/node_modules/decap-cms" ] || [ "$admin/package-lock.json" -nt "$admin/node_modules/.package-lock.json" ]; then
+  npm ci --prefix "$admin" --no-audit --no-fund --loglevel=error
 fi
 
 galeri="${GALERI_BIN:-$(cd "$root" && realpath -m "${CARGO_TARGET_DIR:-target}")/debug/galeri}"

@@ -90,3 +90,52 @@ fn line(text: &mut String, field: &Field, indent: &str) {
         field.name, field.label, field.help
     ));
 }
+
+#[cfg(test)]
+// Tests may panic: a panic is a failed test.
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_json_lists_every_schema_and_key_and_where_the_editor_shows_it() {
+        let json = to_json();
+        let schemas = json.as_array().unwrap();
+        assert_eq!(schemas.len(), ALL.len());
+        for (schema, printed) in ALL.iter().zip(schemas) {
+            let names: Vec<&str> = printed["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|field| field["name"].as_str().unwrap())
+                .collect();
+            assert_eq!(names, schema.names(), "{}", schema.label);
+        }
+        let editors: Vec<Option<&str>> = schemas
+            .iter()
+            .map(|schema| schema["editor"].as_str())
+            .collect();
+        assert_eq!(
+            editors,
+            [
+                Some("produk"),
+                Some("produsen"),
+                Some("halaman"),
+                Some("situs"),
+                None
+            ]
+        );
+        // Nested keys carry their own fields; the kecamatan its 33 options.
+        let product = &schemas[0]["fields"];
+        let permits = product
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|field| field["name"] == "permits")
+            .unwrap();
+        assert_eq!(permits["fields"].as_array().unwrap().len(), 4);
+        let kecamatan = &schemas[1]["fields"][1];
+        assert_eq!(kecamatan["options"].as_array().unwrap().len(), 33);
+        assert!(to_text().contains("  sku — Kode barang (SKU) (wajib): "));
+    }
+}
