@@ -81,10 +81,10 @@ step "cargo test (unit, integration, end-to-end; SQLite and DynamoDB Local)" car
 step "galeri check on the real catalog" "${CARGO_TARGET_DIR:-target}/debug/galeri" check
 step "schemathesis against galeri serve (infra/openapi.yaml)" tests/schemathesis/run.sh
 # Browser suites in headless Chromium; tests/browser/run.sh installs Debian's chromium and the
-# npm packages (playwright-core, axe-core) it needs.
+# npm packages (playwright-core, axe-core; Decap CMS and decap-server for /admin/) it needs.
 browser_tests_passed=0
 browser_tests_failed=0
-step "browser tests (Chromium: catalog, search, Cek Saldo, Kasir, axe-core)" browser_tests
+step "browser tests (Chromium: catalog, search, Cek Saldo, Kasir, web editor, axe-core)" browser_tests
 step "cfn-lint on infra/template.yaml" tests/infra/cfn-lint.sh
 step "publish-site script against moto (S3 + CloudFront API)" tests/infra/publish-site.sh
 step "deploy.sh rehearsal: SAM CLI (validate --lint, package, changesets) against moto" \

@@ -293,6 +293,19 @@ test("pages saved in the editor read back as written, and galeri check accepts t
   assert.match(after.yaml, /^price: 16000$/m);
   for (const key of original.keys) assert.ok(after.keys.includes(key), `${key} lost:\n${after.yaml}`);
 
+  // The settings file (no body; its comments are lost, its values kept).
+  const siteFile = path.join(content, "site.yaml");
+  const siteBefore = fs.readFileSync(siteFile, "utf8");
+  await openForm(page, "situs/entries/situs", "Nama situs");
+  const tagline = page.getByLabel("Slogan");
+  await page.waitForFunction((element) => element.value !== "", await tagline.elementHandle());
+  await tagline.fill("Produk pilihan UKM/IKM Kabupaten Malang");
+  await save(page);
+  const site = await written(siteFile, siteBefore);
+  assert.match(site, /^tagline: Produk pilihan UKM\/IKM Kabupaten Malang$/m);
+  assert.match(site, /^ {2}whatsapp: "081200000000"$/m);
+  assert.match(site, /^products_per_page: 24$/m);
+
   const result = check(content);
   assert.equal(result.status, 0, `galeri check:\n${result.output}`);
   // The checks of galeri check run on what the editor wrote: a duplicate SKU is refused.
