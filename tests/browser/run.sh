@@ -26,6 +26,8 @@ admin="$root/themes/default/admin"
 if [ ! -d "$admin/node_modules/decap-cms" ] || [ "$admin/package-lock.json" -nt "$admin/node_modules/.package-lock.json" ]; then
   npm ci --prefix "$admin" --no-audit --no-fund --loglevel=error
 fi
+# tests/run.sh installs in the background while cargo compiles.
+if [ "${1:-}" = --install-only ]; then exit 0; fi
 
 galeri="${GALERI_BIN:-$(cd "$root" && realpath -m "${CARGO_TARGET_DIR:-target}")/debug/galeri}"
 if [ ! -x "$galeri" ]; then
