@@ -113,6 +113,8 @@ test.after(async () => {
  */
 async function openEditor(viewport = DESKTOP) {
   const context = await browser.newContext({ viewport, locale: "id-ID" });
+  // Decap is 6 MB of JavaScript and the CI machine's two cores are shared: wait generously.
+  context.setDefaultTimeout(90_000);
   const page = await context.newPage();
   page.errors = [];
   page.on("pageerror", (error) => page.errors.push(error));
@@ -158,7 +160,7 @@ test("the editor offers one collection per editable schema, with its fields, lab
       // Each key has its label and, as the hint under it, the schema's Indonesian help;
       // optional keys are marked as such, required ones are not.
       const label = page.locator("label").filter({ hasText: new RegExp(`^${escapeRegExp(field.label)}( \\(boleh kosong\\))?$`) }).first();
-      await label.waitFor({ timeout: 15_000 });
+      await label.waitFor();
       const text = (await label.innerText()).trim().toLowerCase();
       const optional = text.endsWith("(boleh kosong)");
       // The producer is required in the editor although optional in a page: it names the
@@ -171,7 +173,7 @@ test("the editor offers one collection per editable schema, with its fields, lab
       // A settings file opens with its values: the first key's value as the file has it.
       const first = schema.fields[0];
       const input = page.getByLabel(first.label, { exact: true });
-      await page.waitForFunction((element) => element.value !== "", await input.elementHandle(), { timeout: 10_000 })
+      await page.waitForFunction((element) => element.value !== "", await input.elementHandle())
         .catch(() => assert.fail(`${schema.label}.${first.name} is empty: the file was not loaded`));
     }
     if (schema.body) await page.locator("label").filter({ hasText: schema.body }).first().waitFor();
@@ -187,8 +189,9 @@ test("the editor offers one collection per editable schema, with its fields, lab
   // The kecamatan select offers exactly the schema's 33.
   const producers = schemas.find((schema) => schema.editor === "produsen");
   const kecamatan = producers.fields.find((field) => field.name === "kecamatan");
-  await page.goto(`${galeri.url}/admin/#/collections/produsen/new`);
+  await openForm(page, "produsen/new", producers.fields[0].label);
   await page.getByLabel(kecamatan.label).click();
+  await page.getByRole("option").first().waitFor();
   const options = await page.getByRole("option").allInnerTexts();
   assert.equal(kecamatan.options.length, 33);
   assert.deepEqual(options, kecamatan.options);
@@ -202,7 +205,7 @@ function escapeRegExp(text) {
 
 /** Waits until `file` exists (decap-server writes it when the editor saves). */
 async function written(file, before = null) {
-  for (let i = 0; i < 150; i += 1) {
+  for (let i = 0; i < 600; i += 1) {
     if (fs.existsSync(file) && fs.readFileSync(file, "utf8") !== before) return fs.readFileSync(file, "utf8");
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -320,13 +323,25 @@ test("pages saved in the editor read back as written, and galeri check accepts t
 test("the editor at 390 px", async () => {
   const page = await openEditor(PHONE);
   await page.getByRole("link", { name: "Produk", exact: true }).waitFor();
+  // The list of products, loaded (one of the sample catalog's products).
+  await page.getByRole("link", { name: "Gantungan Kunci Topeng" }).waitFor();
   await shot(page, "admin-390");
   await page.goto(`${galeri.url}/admin/#/collections/produk/new`);
   await page.getByText("Nama produk", { exact: true }).waitFor();
   await shot(page, "admin-form-390");
   // The form fits the phone: no sideways scrolling.
-  const overflow = await page.evaluate(() =>
+  const overflow = () => page.evaluate(() =>
     document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.equal(overflow, 0);
+  assert.equal(await overflow(), 0);
+  // An existing page: Simpan and Hapus both within the screen.
+  await openForm(page, "produk/entries/griya-topeng-candra-kirana/topeng-mini-suvenir", "Nama produk");
+  for (const name of ["Tersimpan", "Hapus"]) {
+    const button = page.getByRole("button", { name, exact: true });
+    await button.waitFor();
+    const box = await button.boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= PHONE.width, `${name}: ${JSON.stringify(box)}`);
+  }
+  assert.equal(await overflow(), 0);
+  await shot(page, "admin-edit-390");
   await page.context().close();
 });

@@ -111,8 +111,8 @@ pub fn config(library: &Library) -> Value {
             ])),
         ),
         ("locale", text("id")),
-        ("site_url", text(&library.site.base_url)),
-        ("display_url", text(&library.site.base_url)),
+        // No `site_url`: Decap would link every entry to the published site, where a page just
+        // saved in the office is not yet (the preview is `galeri serve`'s own address).
         // Photos belong beside their page (each collection sets `media_folder: ""`); this folder
         // only serves Decap's general media library.
         ("media_folder", text("uploads")),

@@ -84,9 +84,10 @@
         saving: "Menyimpan…",
         save: "Simpan",
         deleting: "Menghapus…",
-        backCollection: " Menulis di koleksi %{collectionLabel}",
+        // Short, so that Simpan and Hapus fit beside it on a phone.
+        backCollection: " %{collectionLabel}",
         unsavedChanges: "Belum disimpan",
-        changesSaved: "Perubahan tersimpan",
+        changesSaved: "Tersimpan",
         publishNow: "Simpan sekarang",
         deployButtonLabel: "Lihat di situs",
       },
