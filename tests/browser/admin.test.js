@@ -268,6 +268,13 @@ test("pages saved in the editor read back as written, and galeri check accepts t
   await page.getByLabel("Nomor P-IRT").fill("2073507010123-29");
   await page.getByLabel("Nomor P-IRT").fill("");
   await page.getByLabel("Kata kunci").fill("topeng, panji");
+  // A photo uploaded in the form is saved beside the page (a copy of a sample photo).
+  const photo = path.join(work, "topeng-panji-uji.jpg");
+  fs.copyFileSync(path.join(content, "products", "griya-topeng-candra-kirana", "topeng-panji-asmarabangun.jpg"), photo);
+  await page.getByRole("button", { name: "Tambah foto" }).click();
+  await page.getByRole("button", { name: "Pilih foto" }).click();
+  await page.locator("input[type=file]").setInputFiles(photo);
+  await page.getByRole("button", { name: "Pakai yang dipilih" }).click();
   await page.getByLabel("Produsen").fill("Sanggar");
   await page.getByRole("option", { name: "Sanggar Topeng Uji Editor" }).click();
   await page.locator("[role=textbox][aria-multiline=true]").click();
@@ -278,6 +285,8 @@ test("pages saved in the editor read back as written, and galeri check accepts t
   assert.deepEqual(product.keys, inSchemaOrder(products, product.keys));
   assert.match(product.yaml, /^price: 125000$/m);
   assert.match(product.yaml, /^sku: UJI-TOP-001$/m);
+  assert.match(product.yaml, /^images:\n {2}- topeng-panji-uji\.jpg$/m);
+  assert.deepEqual(fs.readFileSync(path.join(path.dirname(productFile), "topeng-panji-uji.jpg")), fs.readFileSync(photo));
   assert.doesNotMatch(product.yaml, /pirt|: ""|: \[\]|: \{\}/);
   assert.match(product.body, /Topeng Panji dari kayu sengon, diwarnai tangan\./);
 
