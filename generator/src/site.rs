@@ -78,6 +78,8 @@ pub struct BuildReport {
     pub photos: usize,
     /// Photos resized and encoded by this build (the rest came from the cache).
     pub photos_processed: usize,
+    /// The web editor's Decap bundle was installed and shipped at `/admin/`.
+    pub editor_bundled: bool,
 }
 
 /// Why a build failed. The previous output is untouched in every case.
@@ -217,8 +219,9 @@ impl Site {
         files += self.write_search_index(root, &index, &cards)?;
         files += self.write_catalog(root)?;
         files += copy_static(&self.theme.join("static"), &root.join("static"))?;
-        files += render::admin::write(root, &self.theme, library)
+        let editor = render::admin::write(root, &self.theme, library)
             .map_err(io_error("writing the web editor /admin/"))?;
+        files += editor.files;
         Ok(BuildReport {
             pages,
             products: library.products.len(),
@@ -226,6 +229,7 @@ impl Site {
             files: pages + images.files + files,
             photos: images.photos,
             photos_processed: images.processed,
+            editor_bundled: editor.bundled,
         })
     }
 

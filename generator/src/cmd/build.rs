@@ -33,6 +33,23 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
                 ),
             };
             println!("{text}");
+            if !report.editor_bundled && args.source.theme.join("admin").is_dir() {
+                let install = format!(
+                    "npm ci --prefix {}",
+                    args.source.theme.join("admin").display()
+                );
+                eprintln!(
+                    "{}",
+                    match args.lang {
+                        Lang::Id => format!(
+                            "Catatan: editor web /admin/ belum terpasang (paket npm-nya tidak ada). Pasang sekali dengan `{install}`, lalu bangun ulang."
+                        ),
+                        Lang::En => format!(
+                            "Note: the web editor /admin/ is not installed (its npm packages are missing). Install them once with `{install}`, then build again."
+                        ),
+                    }
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(BuildError::Content(diagnostics)) => {

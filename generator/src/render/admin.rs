@@ -293,12 +293,20 @@ fn field(field: &Field, path: &str, library: &Library) -> Mapping {
     map
 }
 
+/// What `write` wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Written {
+    pub files: usize,
+    /// The Decap bundle was installed and copied; otherwise `/admin/` says how to install it.
+    pub bundled: bool,
+}
+
 /// Writes `/admin/` into the build folder `root`: the page, its configuration and, when the
-/// theme's npm packages are installed, the Decap bundle. Returns the number of files written.
-pub fn write(root: &Path, theme: &Path, library: &Library) -> std::io::Result<usize> {
+/// theme's npm packages are installed, the Decap bundle. A theme without `admin/` gets none.
+pub fn write(root: &Path, theme: &Path, library: &Library) -> std::io::Result<Written> {
     let source = theme.join("admin");
     if !source.is_dir() {
-        return Ok(0);
+        return Ok(Written::default());
     }
     let out = root.join("admin");
     std::fs::create_dir_all(&out)?;
@@ -309,7 +317,8 @@ pub fn write(root: &Path, theme: &Path, library: &Library) -> std::io::Result<us
     std::fs::write(out.join("config.yml"), format!("{header}{yaml}"))?;
     let bundle = source.join("node_modules/decap-cms/dist");
     let mut files = 1;
-    if bundle.join("decap-cms.js").is_file() {
+    let bundled = bundle.join("decap-cms.js").is_file();
+    if bundled {
         std::fs::copy(source.join("index.html"), out.join("index.html"))?;
         std::fs::copy(source.join("galeri-admin.js"), out.join("galeri-admin.js"))?;
         files += 2;
@@ -334,7 +343,7 @@ pub fn write(root: &Path, theme: &Path, library: &Library) -> std::io::Result<us
         std::fs::copy(source.join("missing.html"), out.join("index.html"))?;
         files += 1;
     }
-    Ok(files)
+    Ok(Written { files, bundled })
 }
 
 #[cfg(test)]
@@ -480,8 +489,14 @@ mod tests {
         ] {
             std::fs::copy(real.join(file), theme.path().join("admin").join(file)).unwrap();
         }
-        let files = write(out.path(), theme.path(), &library).unwrap();
-        assert_eq!(files, 2);
+        let written = write(out.path(), theme.path(), &library).unwrap();
+        assert_eq!(
+            written,
+            Written {
+                files: 2,
+                bundled: false
+            }
+        );
         let page = std::fs::read_to_string(out.path().join("admin/index.html")).unwrap();
         assert!(
             page.contains("npm ci --prefix themes/default/admin"),
