@@ -63,6 +63,22 @@ browser_tests() {
   return $status
 }
 
+# The PDF tests (tests/tests/it/staff_print.rs) render the cards and labels with pdftoppm and
+# pdftotext (Debian poppler-utils) and read their QR codes and barcodes with zbarimg
+# (zbar-tools): install them when missing, as tests/browser/run.sh does for chromium.
+print_tools() {
+  if command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null &&
+    command -v zbarimg >/dev/null; then
+    return 0
+  fi
+  echo "Installing Debian poppler-utils and zbar-tools …"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo -n"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    poppler-utils zbar-tools >/dev/null
+}
+
 say "Toolchain: $(cargo --version), $(java -version 2>&1 | head -1), node $(node --version)"
 
 say "Starting DynamoDB Local"
@@ -73,6 +89,7 @@ export AWS_ENDPOINT_URL_DYNAMODB AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REG
 
 step "cargo fmt --check" cargo fmt --all --check
 step "cargo clippy (-D warnings)" cargo clippy --workspace --all-targets --locked -- -D warnings
+step "poppler-utils and zbar-tools for the PDF tests" print_tools
 rust_tests_passed=0
 rust_tests_failed=0
 step "cargo test (unit, integration, end-to-end; SQLite and DynamoDB Local)" cargo_tests
