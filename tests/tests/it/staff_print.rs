@@ -44,45 +44,56 @@ fn tool(name: &str, args: &[&str]) -> std::process::Output {
 }
 
 /// What zbarimg reads in each of the first `count` cells of `grid` in `pdf`, one cell at a
-/// time as a person scans one card or label: `TYPE:data` per symbol, sorted. Each cell is
-/// rendered on its own at `dpi` (zbar misses some QR codes in a page full of them, whose finder
-/// patterns line up from cell to cell).
+/// time as a person scans one card or label: `TYPE:data` per symbol, sorted. The pages are
+/// rendered at `dpi` and cut into cells (zbar misses some QR codes in a page full of them,
+/// whose finder patterns line up from cell to cell).
 fn scan_cells(pdf: &Path, grid: &Grid, count: usize, dpi: u32) -> Vec<Vec<String>> {
-    let px = |points: f32| (points / 72.0 * dpi as f32).round() as i64;
+    let prefix = pdf.with_extension("");
+    let rendered = tool(
+        "pdftoppm",
+        &[
+            "-r",
+            &dpi.to_string(),
+            "-png",
+            pdf.to_str().unwrap(),
+            prefix.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        rendered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    // pdftoppm numbers pages `-1`, or `-01` from ten pages on: sorting by length, then name,
+    // keeps page order either way.
+    let stem = format!("{}-", prefix.file_name().unwrap().to_str().unwrap());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(pdf.parent().unwrap())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            name.starts_with(&stem) && name.ends_with(".png")
+        })
+        .collect();
+    files.sort_by_key(|path| (path.as_os_str().len(), path.clone()));
+    let pages: Vec<image::DynamicImage> = files
+        .iter()
+        .map(|file| image::open(file).unwrap())
+        .collect();
+    assert_eq!(pages.len(), count.div_ceil(grid.per_page()));
+    let px = |points: f32| (points / 72.0 * dpi as f32).round() as u32;
     (0..count)
         .map(|index| {
-            let page = (index / grid.per_page() + 1).to_string();
             let (x, y) = grid.origin(index);
-            let out = pdf.with_file_name(format!("cell-{index}"));
-            let args = [
-                "-singlefile".to_owned(),
-                "-png".to_owned(),
-                "-r".to_owned(),
-                dpi.to_string(),
-                "-f".to_owned(),
-                page.clone(),
-                "-l".to_owned(),
-                page,
-                "-x".to_owned(),
-                px(x).to_string(),
-                "-y".to_owned(),
-                px(A4_HEIGHT - y - grid.height).to_string(),
-                "-W".to_owned(),
-                px(grid.width).to_string(),
-                "-H".to_owned(),
-                px(grid.height).to_string(),
-                pdf.to_str().unwrap().to_owned(),
-                out.to_str().unwrap().to_owned(),
-            ];
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let rendered = tool("pdftoppm", &args);
-            assert!(
-                rendered.status.success(),
-                "{}",
-                String::from_utf8_lossy(&rendered.stderr)
+            let cell = pages[index / grid.per_page()].crop_imm(
+                px(x),
+                px(A4_HEIGHT - y - grid.height),
+                px(grid.width),
+                px(grid.height),
             );
-            let image = out.with_extension("png");
-            let decoded = tool("zbarimg", &["--quiet", image.to_str().unwrap()]);
+            let file = pdf.with_file_name(format!("cell-{index}.png"));
+            cell.save(&file).unwrap();
+            let decoded = tool("zbarimg", &["--quiet", file.to_str().unwrap()]);
             let mut symbols: Vec<String> = String::from_utf8_lossy(&decoded.stdout)
                 .lines()
                 .map(str::to_owned)
