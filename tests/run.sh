@@ -135,12 +135,38 @@ browser_tests() {
   return $status
 }
 
+# The PDF tests (tests/tests/it/staff_print.rs) render the cards and labels with pdftoppm and
+# pdftotext (Debian poppler-utils) and read their QR codes and barcodes with zbarimg
+# (zbar-tools): install them when missing, as tests/browser/run.sh does for chromium.
+print_tools() {
+  if command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null &&
+    command -v zbarimg >/dev/null; then
+    return 0
+  fi
+  echo "Installing Debian poppler-utils and zbar-tools …"
+  local sudo="" try
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo -n"; fi
+  # The browser suites' chromium install runs beside this one and takes apt's locks: wait for
+  # them, and try again if apt gave up anyway.
+  for try in 1 2 3 4 5; do
+    if $sudo apt-get -o DPkg::Lock::Timeout=120 update -qq &&
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
+        --no-install-recommends poppler-utils zbar-tools >/dev/null; then
+      return 0
+    fi
+    echo "apt-get failed (attempt $try); trying again in 10 s"
+    sleep 10
+  done
+  return 1
+}
+
 say "Toolchain: $(cargo --version), $(java -version 2>&1 | head -1), node $(node --version)"
 
 prefetch dynamodb tests/services/dynamodb-local.sh install
 prefetch schemathesis tests/schemathesis/run.sh --install-only
 prefetch infra tests/infra/deploy-rehearsal.sh --install-only
 prefetch browser tests/browser/run.sh --install-only
+prefetch print print_tools
 
 step "cargo fmt --check" cargo fmt --all --check
 step "cargo build of every target, with clippy (-D warnings)" build_and_lint
@@ -151,6 +177,8 @@ tests/services/dynamodb-local.sh start
 # shellcheck disable=SC1091
 source tests/.deps/dynamodb.env
 export AWS_ENDPOINT_URL_DYNAMODB AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+await print
+step "poppler-utils and zbar-tools for the PDF tests" print_tools
 rust_tests_passed=0
 rust_tests_failed=0
 step "cargo test (unit, integration, end-to-end; SQLite and DynamoDB Local)" cargo_tests
