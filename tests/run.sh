@@ -146,7 +146,7 @@ print_tools() {
   echo "Installing Debian poppler-utils and zbar-tools …"
   local sudo="" try
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo -n"; fi
-  # The browser suites' chromium install runs beside this one and takes apt's locks: wait for
+  # Another apt user (an unattended upgrade, a developer's shell) may hold apt's locks: wait for
   # them, and try again if apt gave up anyway.
   for try in 1 2 3 4 5; do
     if $sudo apt-get -o DPkg::Lock::Timeout=120 update -qq &&
@@ -165,8 +165,12 @@ say "Toolchain: $(cargo --version), $(java -version 2>&1 | head -1), node $(node
 prefetch dynamodb tests/services/dynamodb-local.sh install
 prefetch schemathesis tests/schemathesis/run.sh --install-only
 prefetch infra tests/infra/deploy-rehearsal.sh --install-only
-prefetch browser tests/browser/run.sh --install-only
-prefetch print print_tools
+# Both install with apt, which takes one lock: one after the other.
+system_packages() {
+  print_tools
+  tests/browser/run.sh --install-only
+}
+prefetch system system_packages
 
 step "cargo fmt --check" cargo fmt --all --check
 step "cargo build of every target, with clippy (-D warnings)" build_and_lint
@@ -177,7 +181,7 @@ tests/services/dynamodb-local.sh start
 # shellcheck disable=SC1091
 source tests/.deps/dynamodb.env
 export AWS_ENDPOINT_URL_DYNAMODB AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
-await print
+await system
 step "poppler-utils and zbar-tools for the PDF tests" print_tools
 rust_tests_passed=0
 rust_tests_failed=0
@@ -191,7 +195,6 @@ step "schemathesis against galeri serve (infra/openapi.yaml)" tests/schemathesis
 # npm packages (playwright-core, axe-core) it needs.
 browser_tests_passed=0
 browser_tests_failed=0
-await browser
 step "browser tests (Chromium: catalog, search, Cek Saldo, Kasir, axe-core)" browser_tests
 await infra
 step "cfn-lint on infra/template.yaml" tests/infra/cfn-lint.sh
