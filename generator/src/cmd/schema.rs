@@ -6,13 +6,19 @@ use crate::cli::SchemaArgs;
 use crate::content::schema::{Field, Schema, ALL};
 use crate::render::admin::COLLECTIONS;
 use serde_json::{json, Value};
+use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: SchemaArgs) -> anyhow::Result<ExitCode> {
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&to_json())?);
+    let text = if args.json {
+        format!("{}\n", serde_json::to_string_pretty(&to_json())?)
     } else {
-        print!("{}", to_text());
+        to_text()
+    };
+    // Piped into `head` or `less` and closed early: not an error.
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
+        result => result?,
     }
     Ok(ExitCode::SUCCESS)
 }
