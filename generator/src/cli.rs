@@ -39,6 +39,28 @@ pub enum Command {
     Import(ImportArgs),
     /// Write every product to a spreadsheet (CSV) that `import` reads back unchanged.
     Export(ExportArgs),
+    /// Reports over the voucher ledger.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Export the program's public figures (aggregates only: no code, name or voucher) for
+    /// the `/transparansi/` page.
+    Transparency(TransparencyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TransparencyArgs {
+    /// The JSON file to write (replaced atomically); the build publishes it.
+    #[arg(long, default_value = "content/data/transparency.json")]
+    pub out: PathBuf,
+    /// Content folder: each producer's kecamatan comes from its page.
+    #[arg(long, default_value = "content")]
+    pub content: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Where the content and theme are.

@@ -1,7 +1,7 @@
 //! The `galeri` binary: parses the command line and runs one subcommand.
 
 use clap::Parser;
-use galeri::cli::{Cli, Command, NewCommand, TokensCommand, VouchersCommand};
+use galeri::cli::{Cli, Command, NewCommand, ReportCommand, TokensCommand, VouchersCommand};
 use galeri::cmd;
 use std::process::ExitCode;
 
@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Command::New(NewCommand::Product(args)) => cmd::new::product(args),
         Command::Import(args) => cmd::import::run(args),
         Command::Export(args) => cmd::export::run(args),
+        Command::Report(ReportCommand::Transparency(args)) => cmd::transparency::run(args),
     };
     match result {
         Ok(code) => code,

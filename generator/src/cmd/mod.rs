@@ -10,6 +10,7 @@ pub mod load_catalog;
 pub mod new;
 pub mod serve;
 pub mod tokens;
+pub mod transparency;
 pub mod vouchers;
 
 use crate::cli::StoreArgs;
