@@ -134,7 +134,7 @@ test("transparansi: the program's figures from the footer, as text beside the ch
 
   // Since the start: the sums of the months, and the outstanding balance of the last one.
   const sum = (key) => data.months.reduce((total, month) => total + month[key], 0);
-  const totals = await page.getByRole("region", { name: "Sejak awal program" }).innerText();
+  const totals = await page.getByRole("region", { name: "Sejak awal program", exact: true }).innerText();
   for (const key of ["issued", "spent", "refunded", "voided", "expired"]) {
     assert.ok(totals.includes(rupiah(sum(key))), `${key} ${rupiah(sum(key))} in ${totals}`);
   }
