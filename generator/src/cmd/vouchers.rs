@@ -82,9 +82,12 @@ pub fn issue(args: IssueArgs) -> anyhow::Result<ExitCode> {
     };
     write().with_context(|| {
         format!(
-            "batch {:?} was issued but writing {} failed: void the batch and issue again",
+            "batch {:?} was issued but writing {} failed, so nobody has its codes: void it with \
+             `galeri vouchers void --store {spec} --batch {:?} --reason \"kode gagal ditulis\"` \
+             and issue again under another --batch name",
             batch.name,
-            args.out.display()
+            args.out.display(),
+            batch.name
         )
     })?;
     eprintln!(
