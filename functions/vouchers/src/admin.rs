@@ -137,11 +137,13 @@ struct VoidFingerprint<'a> {
 fn check_reason(reason: &str) -> LedgerResult<String> {
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(LedgerError::Invalid("a void needs a reason".into()));
+        return Err(LedgerError::Invalid(
+            "pembatalan perlu alasan (--reason)".into(),
+        ));
     }
     if reason.chars().count() > MAX_REASON_CHARS || reason.chars().any(char::is_control) {
         return Err(LedgerError::Invalid(format!(
-            "the reason must be at most {MAX_REASON_CHARS} printable characters"
+            "alasan paling banyak {MAX_REASON_CHARS} karakter yang dapat dicetak"
         )));
     }
     Ok(reason.to_string())
@@ -168,7 +170,7 @@ impl Ledger {
         let reason = check_reason(reason)?;
         if codes.is_empty() || codes.len() > MAX_VOID_CODES {
             return Err(LedgerError::Invalid(format!(
-                "give 1 to {MAX_VOID_CODES} codes (got {})",
+                "berikan 1–{MAX_VOID_CODES} kode voucher (ada {})",
                 codes.len()
             )));
         }
@@ -243,7 +245,7 @@ impl Ledger {
         let vouchers = self.store().list_vouchers(Some(batch.trim())).await?;
         if vouchers.is_empty() {
             return Err(LedgerError::Invalid(format!(
-                "batch {:?} has no vouchers",
+                "batch {:?} tidak punya voucher",
                 batch.trim()
             )));
         }
@@ -302,7 +304,7 @@ impl Ledger {
         let today = wib_date(now);
         if before > today {
             return Err(LedgerError::Invalid(format!(
-                "--before {before} is after today ({today}): vouchers still valid cannot expire"
+                "--before {before} sesudah hari ini ({today}): voucher yang masih berlaku tidak dapat kedaluwarsa"
             )));
         }
         let vouchers = self.store().list_vouchers(None).await?;

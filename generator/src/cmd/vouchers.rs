@@ -82,9 +82,9 @@ pub fn issue(args: IssueArgs) -> anyhow::Result<ExitCode> {
     };
     write().with_context(|| {
         format!(
-            "batch {:?} was issued but writing {} failed, so nobody has its codes: void it with \
-             `galeri vouchers void --store {spec} --batch {:?} --reason \"kode gagal ditulis\"` \
-             and issue again under another --batch name",
+            "batch {:?} sudah diterbitkan tetapi {} gagal ditulis, jadi tidak ada yang memegang \
+             kodenya: batalkan dengan `galeri vouchers void --store {spec} --batch {:?} --reason \
+             \"kode gagal ditulis\"`, lalu terbitkan lagi dengan nama --batch lain",
             batch.name,
             args.out.display(),
             batch.name
