@@ -288,12 +288,21 @@ pub fn aggregate(
                         None => {}
                     }
                 }
-                EntryKind::Voided => {
-                    // The balance stays on a voided voucher (for the audit); what it held is
-                    // what returns to the program.
-                    sums.voided += i128::from(entry.balance_after.rupiah());
-                    dead = Some(EntryKind::Voided);
+                // The balance stays, frozen, on a voided or expired voucher (for the audit);
+                // what it held when it died returns to the program, once: a voucher voided
+                // after it was marked expired returns nothing more. (`balance_after` rather
+                // than `amount`, which ledgers written before void returned the balance
+                // left at zero.)
+                EntryKind::Voided | EntryKind::Expired if dead.is_none() => {
+                    let returned = i128::from(entry.balance_after.rupiah());
+                    if entry.kind == EntryKind::Voided {
+                        sums.voided += returned;
+                    } else {
+                        sums.expired += returned;
+                    }
+                    dead = Some(entry.kind);
                 }
+                EntryKind::Voided | EntryKind::Expired => {}
             }
         }
     }

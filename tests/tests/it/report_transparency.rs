@@ -109,6 +109,8 @@ fn refund(redemption: &Redemption) -> RefundRequest {
 /// - 2 Nov: voucher 4 buys one coffee pack ×3, Rp30.000.
 /// - 3 Nov: voucher 2 (balance 0) is voided; 4 Nov its October sale is refunded: the
 ///   Rp100.000 lands on a void voucher, so it returns to the program at once.
+/// - A fifth voucher (Rp50.000, another batch, last day 15 Oct) is never spent: marked expired
+///   on 1 Nov, then voided on 5 Nov (which returns nothing more).
 async fn write_ledger(store: Arc<dyn VoucherStore>) -> Result<Written> {
     let ledger = Ledger::new(store.clone(), test_pepper()?);
     ledger.load_catalog(&catalog()).await?;
@@ -137,6 +139,20 @@ async fn write_ledger(store: Arc<dyn VoucherStore>) -> Result<Written> {
         at("2026-09-21T03:00:00Z")?,
     )
     .await?;
+
+    // A second batch: one Rp50.000 voucher, never spent, expiring on 15 October.
+    let short = NewBatch {
+        name: "2026-09-uji-b".into(),
+        count: 1,
+        amount: rp(50_000),
+        expires_on: at("2026-10-15T00:00:00Z")?.date_naive(),
+        ..batch.clone()
+    };
+    let short_code = ledger
+        .issue(&short, at("2026-09-10T02:30:00Z")?)
+        .await?
+        .pop()
+        .context("short code")?;
 
     let kopi = [("UJI-KOP-1", 2), ("UJI-KOP-2", 2), ("UJI-KOP-3", 2)];
     let september = ledger
@@ -167,6 +183,18 @@ async fn write_ledger(store: Arc<dyn VoucherStore>) -> Result<Written> {
             at("2026-11-02T03:00:00Z")?,
         )
         .await?;
+    // 1 Nov: expiry is marked (Rp50.000 back); voiding that voucher on 5 Nov returns nothing
+    // more.
+    let expired = ledger
+        .expire(
+            at("2026-11-01T00:00:00Z")?.date_naive(),
+            at("2026-11-01T03:00:00Z")?,
+        )
+        .await?;
+    ensure!(expired.returned == rp(50_000), "{expired:?}");
+    ledger
+        .void(&short_code, at("2026-11-05T03:00:00Z")?)
+        .await?;
     ledger.void(&codes[1], at("2026-11-03T03:00:00Z")?).await?;
     let second_refund = ledger
         .refund(&refund(&october), at("2026-11-04T03:00:00Z")?)
@@ -177,7 +205,7 @@ async fn write_ledger(store: Arc<dyn VoucherStore>) -> Result<Written> {
             .map_err(|error| anyhow::anyhow!("no randomness: {error}"))?;
     store.put_token(&record).await?;
     Ok(Written {
-        codes: codes.into_iter().chain([demo_code]).collect(),
+        codes: codes.into_iter().chain([demo_code, short_code]).collect(),
         sales: vec![september, october, november],
         refund_ids: vec![first_refund.id, second_refund.id],
         token,
@@ -224,7 +252,7 @@ fn check_figures(data: &Transparency) {
     assert!(september.complete);
     assert_eq!(
         figures(september),
-        (4, 400_000, 60_000, 0, 0, 0, 340_000, 60_000, 3)
+        (5, 450_000, 60_000, 0, 0, 0, 390_000, 60_000, 3)
     );
     assert_eq!(
         september.by_category,
@@ -240,17 +268,18 @@ fn check_figures(data: &Transparency) {
     let october = month(data, "2026-10");
     assert_eq!(
         figures(october),
-        (0, 0, 100_000, 60_000, 100_000, 0, 200_000, 90_000, 4)
+        (0, 0, 100_000, 60_000, 100_000, 0, 250_000, 90_000, 4)
     );
     assert_eq!(october.by_category, vec![cell(None, 90_000, 40_000)]);
     assert_eq!(october.by_kecamatan, vec![cell(None, 90_000, 40_000)]);
     // November: Rp30.000 spent; the October sale refunded onto the void voucher 2, so its
-    // Rp100.000 is voided in the same month. Outstanding is what live vouchers hold:
-    // voucher 1 Rp100.000 + voucher 4 Rp70.000.
+    // Rp100.000 is voided in the same month; the short voucher's Rp50.000 expired (and its
+    // later void adds nothing). Outstanding is what live vouchers hold: voucher 1 Rp100.000 +
+    // voucher 4 Rp70.000.
     let november = month(data, "2026-11");
     assert_eq!(
         figures(november),
-        (0, 0, 30_000, 100_000, 100_000, 0, 170_000, -120_000, 0)
+        (0, 0, 30_000, 100_000, 100_000, 50_000, 170_000, -120_000, 0)
     );
     assert_eq!(november.by_category, vec![cell(None, -120_000, -70_000)]);
     // Every month: the voucher parts of the sales add up to spent − refunded, in both
@@ -263,7 +292,10 @@ fn check_figures(data: &Transparency) {
             assert_eq!(value, m.sales_value, "{}", m.month);
         }
         if m.month.as_str() > "2026-11" {
-            assert_eq!((m.issued, m.spent, m.outstanding), (0, 0, 170_000));
+            assert_eq!(
+                (m.issued, m.spent, m.expired, m.outstanding),
+                (0, 0, 0, 170_000)
+            );
         }
     }
     assert_eq!(data.totals().outstanding, 170_000);
@@ -327,6 +359,7 @@ fn check_file(text: &str, written: &Written, expected: &Transparency) {
         UNIT.into(),
         "2026-09-uji".into(),
         "DEMO-uji".into(),
+        "2026-09-uji-b".into(),
     ];
     for code in &written.codes {
         let full = code.expose();
@@ -468,8 +501,8 @@ fn an_empty_ledger_exports_no_months() {
 
 /// Writes `content/data/transparency.json`, the sample the catalog ships with, by the real
 /// exporter over an invented ledger: July to November 2026, 60 vouchers of Rp200.000 a month,
-/// one to three sales each over the sample catalog, a few refunds, and one voucher a month
-/// lost and voided unspent. Run by
+/// one to three sales each over the sample catalog, a few refunds, one voucher a month lost
+/// and voided unspent, and July's leftovers expired on 1 November. Run by
 /// hand after a change of the format:
 /// `cargo test --workspace --test it -- --ignored write_the_sample_export`.
 #[test]
@@ -500,7 +533,15 @@ fn write_the_sample_export() {
                 unit: None,
                 count: 60,
                 amount: rp(200_000),
-                expires_on: at("2027-06-30T00:00:00Z").unwrap().date_naive(),
+                // July's vouchers run out at the end of October: what is left on them is
+                // marked expired on 1 November.
+                expires_on: at(if month == "2026-07" {
+                    "2026-10-31T00:00:00Z"
+                } else {
+                    "2027-06-30T00:00:00Z"
+                })
+                .unwrap()
+                .date_naive(),
             };
             let issued = at(&format!("{month}-01T02:00:00Z")).unwrap();
             let codes = ledger.issue(&batch, issued).await.unwrap();
@@ -537,6 +578,11 @@ fn write_the_sample_export() {
             let voided = at(&format!("{month}-27T03:00:00Z")).unwrap();
             ledger.void(lost, voided).await.unwrap();
         }
+        let first_of_november = at("2026-11-01T03:00:00Z").unwrap();
+        ledger
+            .expire(first_of_november.date_naive(), first_of_november)
+            .await
+            .unwrap();
         let kecamatan: HashMap<String, String> = library
             .producers
             .iter()
