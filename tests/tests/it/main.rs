@@ -23,4 +23,5 @@ mod site_links;
 mod site_transparency;
 mod staff_import;
 mod staff_new;
+mod staff_print;
 mod staff_support;
