@@ -7,6 +7,8 @@
 use crate::api_support::{stranger_code, Harness, StoreKind, FACE_VALUE};
 use axum::http::{Method, StatusCode};
 use chrono::Duration;
+use galeri_api::handlers::{MAX_CODE_CHARS, MAX_VOID_CODES};
+use galeri_vouchers::rules::MAX_REASON_CHARS;
 use serde_json::json;
 
 /// One `#[tokio::test]` per check and store.
@@ -138,6 +140,11 @@ async fn void_requests_are_checked_before_anything_is_voided(kind: StoreKind) {
         ),
         (json!({ "codes": [code], "reason": "  " }), "/reason"),
         (json!({ "codes": [], "reason": "hilang" }), "/codes"),
+        // One code over the limit still fits the body: a field error, not 413.
+        (
+            json!({ "codes": vec!["0".repeat(MAX_CODE_CHARS); MAX_VOID_CODES + 1], "reason": "x" }),
+            "/codes",
+        ),
     ];
     for (index, (body, pointer)) in cases.into_iter().enumerate() {
         let key = format!("void-checked-key-{index:04}");
@@ -210,4 +217,25 @@ async fn settlement_counts_a_refund_on_its_own_day(kind: StoreKind) {
     assert_eq!(negative.body["total_refunds_voucher"], FACE_VALUE);
     assert_eq!(negative.body["total_net"], -150_000);
     assert_eq!(negative.body["rows"][0]["refunded_items"], 1);
+}
+
+/// The contract states the limits the handler applies.
+#[test]
+fn the_contract_states_the_void_limits() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/openapi.yaml");
+    let contract: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let request = &contract["components"]["schemas"]["VoidRequest"]["properties"];
+    assert_eq!(
+        request["codes"]["maxItems"].as_u64(),
+        Some(MAX_VOID_CODES as u64)
+    );
+    assert_eq!(
+        request["codes"]["items"]["maxLength"].as_u64(),
+        Some(MAX_CODE_CHARS as u64)
+    );
+    assert_eq!(
+        request["reason"]["maxLength"].as_u64(),
+        Some(MAX_REASON_CHARS as u64)
+    );
 }
