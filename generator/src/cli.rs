@@ -26,6 +26,9 @@ pub enum Command {
     Vouchers(VouchersCommand),
     /// Check every voucher's books: face value = balance + redeemed − refunded.
     Audit(StoreArgs),
+    /// Reports for the program's administrators: settlement per producer, daily close.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Create, list and revoke staff tokens (admin).
     #[command(subcommand)]
     Tokens(TokensCommand),
@@ -152,9 +155,87 @@ pub enum ForwardedHeaderArg {
 pub enum VouchersCommand {
     /// Issue a batch; the codes are written once, to `--out`, and never shown again.
     Issue(IssueArgs),
+    /// Void lost or leaked vouchers (codes from a file or standard input, or a whole batch);
+    /// their remaining balance returns to the program.
+    Void(VoidArgs),
+    /// Mark the vouchers whose last day is before a date as expired and report the unspent
+    /// balance returned to the program, per batch and unit.
+    Expire(ExpireArgs),
     /// Voucher cards of a codes file as an A4 PDF (10 cards a page, cut marks, a QR code of
     /// each code); a file with a mistyped or altered code prints nothing.
     Print(PrintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VoidArgs {
+    /// File of codes (the CSV `vouchers issue` wrote, or one code a line); `-` for standard
+    /// input, which is also read when neither --codes nor --batch is given. Codes are never
+    /// taken on the command line, so they stay out of shell history.
+    #[arg(long, value_name = "FILE", conflicts_with = "batch")]
+    pub codes: Option<PathBuf>,
+    /// Void every voucher of this batch instead.
+    #[arg(long)]
+    pub batch: Option<String>,
+    /// Why (kept on each voucher's ledger entry), e.g. "kartu hilang".
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExpireArgs {
+    /// Vouchers whose last day (WIB) is before this date (YYYY-MM-DD, today at the latest).
+    #[arg(long)]
+    pub before: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Settlement per producer on events: sales on their WIB date, refunds as negative lines
+    /// on theirs, so a closed period never changes.
+    Settlement(SettlementArgs),
+    /// The daily close: sales, refunds and voids of a day per cashier, voucher and cash, with
+    /// the audit; exits non-zero on any discrepancy.
+    Close(CloseArgs),
+}
+
+/// Format of the settlement report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    /// A spreadsheet, one row per producer and a total row.
+    #[default]
+    Csv,
+    /// A printable page with a chart.
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct SettlementArgs {
+    /// First WIB date of the period (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: String,
+    /// Last WIB date of the period, included (YYYY-MM-DD).
+    #[arg(long)]
+    pub to: String,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CloseArgs {
+    /// The WIB date to close (YYYY-MM-DD).
+    #[arg(long)]
+    pub date: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Args)]

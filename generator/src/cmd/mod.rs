@@ -4,14 +4,17 @@
 pub mod audit;
 pub mod build;
 pub mod check;
+pub mod expire;
 pub mod export;
 pub mod import;
 pub mod labels;
 pub mod load_catalog;
 pub mod new;
 pub mod print;
+pub mod report;
 pub mod serve;
 pub mod tokens;
+pub mod void;
 pub mod vouchers;
 
 use crate::cli::StoreArgs;

@@ -57,6 +57,11 @@ mod conformance {
     galeri_tests::conformance_tests!(super::store_under_test());
 }
 
+/// Program administration (void, expiry, settlement on events, daily close) on DynamoDB.
+mod admin {
+    galeri_tests::admin_conformance_tests!(super::store_under_test());
+}
+
 fn rp(rupiah: i64) -> Money {
     Money::new(rupiah).unwrap_or_default()
 }

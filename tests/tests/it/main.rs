@@ -4,7 +4,9 @@
 
 mod api_support;
 
+mod admin_cli;
 mod api_address;
+mod api_admin;
 mod api_cli;
 mod api_concurrency;
 mod api_http;

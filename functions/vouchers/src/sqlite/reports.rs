@@ -15,12 +15,42 @@ pub(super) fn redemptions_between(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> LedgerResult<Vec<Redemption>> {
+    redemptions_where(
+        connection,
+        "r.created_at >= ?1 AND r.created_at < ?2",
+        from,
+        to,
+    )
+}
+
+/// Redemptions whose refund was made in `[from, to)`, by the refund's time.
+pub(super) fn refunds_between(
+    connection: &mut Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> LedgerResult<Vec<Redemption>> {
+    redemptions_where(
+        connection,
+        "f.created_at >= ?1 AND f.created_at < ?2",
+        from,
+        to,
+    )
+}
+
+/// Redemptions (with refund and lines) matching `condition` over `r` (redemptions) and `f`
+/// (their refunds), with `?1`/`?2` bound to the stamps of `from` and `to`.
+fn redemptions_where(
+    connection: &mut Connection,
+    condition: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> LedgerResult<Vec<Redemption>> {
     let (from, to) = (stamp(from), stamp(to));
     let mut redemptions: Vec<Redemption> = connection
         .prepare_cached(&format!(
             "SELECT {REDEMPTION_COLUMNS} FROM redemptions r \
                      LEFT JOIN refunds f ON f.redemption_id = r.id \
-                     WHERE r.created_at >= ?1 AND r.created_at < ?2 ORDER BY r.created_at, r.id"
+                     WHERE {condition} ORDER BY r.created_at, r.id"
         ))
         .and_then(|mut statement| {
             statement
@@ -29,15 +59,18 @@ pub(super) fn redemptions_between(
         })
         .map_err(sql_error)?;
     let lines: Vec<(String, LineItem)> = connection
-                .prepare_cached(
-                    "SELECT l.redemption_id, l.sku, l.name, l.producer, l.category, l.unit_price, \
-                     l.qty, l.total FROM redemption_lines l JOIN redemptions r ON r.id = l.redemption_id \
-                     WHERE r.created_at >= ?1 AND r.created_at < ?2 ORDER BY l.redemption_id, l.position",
-                )
-                .and_then(|mut statement| {
-                    statement.query_map([&from, &to], line_from_row).and_then(|rows| rows.collect())
-                })
-                .map_err(sql_error)?;
+        .prepare_cached(&format!(
+            "SELECT l.redemption_id, l.sku, l.name, l.producer, l.category, l.unit_price, \
+             l.qty, l.total FROM redemption_lines l JOIN redemptions r ON r.id = l.redemption_id \
+             LEFT JOIN refunds f ON f.redemption_id = r.id \
+             WHERE {condition} ORDER BY l.redemption_id, l.position"
+        ))
+        .and_then(|mut statement| {
+            statement
+                .query_map([&from, &to], line_from_row)
+                .and_then(|rows| rows.collect())
+        })
+        .map_err(sql_error)?;
     let mut by_redemption: HashMap<String, Vec<LineItem>> = HashMap::new();
     for (id, line) in lines {
         by_redemption.entry(id).or_default().push(line);
