@@ -26,7 +26,8 @@ pub enum Command {
     Vouchers(VouchersCommand),
     /// Check every voucher's books: face value = balance + redeemed − refunded.
     Audit(StoreArgs),
-    /// Reports for the program's administrators: settlement per producer, daily close.
+    /// Reports for the program's administrators: settlement per producer, daily close, and
+    /// the public transparency figures.
     #[command(subcommand)]
     Report(ReportCommand),
     /// Create, list and revoke staff tokens (admin).
@@ -45,6 +46,18 @@ pub enum Command {
     /// Shelf labels as an A4 PDF (21 a page, cut marks): name, producer, price, the SKU as a
     /// Code 128 barcode for the Kasir scanner, and a QR code of the product page.
     Labels(LabelsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TransparencyArgs {
+    /// The JSON file to write (replaced atomically); the build publishes it.
+    #[arg(long, default_value = "content/data/transparency.json")]
+    pub out: PathBuf,
+    /// Content folder: each producer's kecamatan comes from its page.
+    #[arg(long, default_value = "content")]
+    pub content: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Where the content and theme are.
@@ -200,6 +213,9 @@ pub enum ReportCommand {
     /// The daily close: sales, refunds and voids of a day per cashier, voucher and cash, with
     /// the audit; exits non-zero on any discrepancy.
     Close(CloseArgs),
+    /// Export the program's public figures (aggregates only: no code, name or voucher) for
+    /// the `/transparansi/` page.
+    Transparency(TransparencyArgs),
 }
 
 /// Format of the settlement report.

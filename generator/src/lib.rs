@@ -9,3 +9,4 @@ pub mod output;
 pub mod pdf;
 pub mod render;
 pub mod site;
+pub mod transparency;

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::New(NewCommand::Product(args)) => cmd::new::product(args),
         Command::Import(args) => cmd::import::run(args),
         Command::Export(args) => cmd::export::run(args),
+        Command::Report(ReportCommand::Transparency(args)) => cmd::transparency::run(args),
         Command::Labels(args) => cmd::labels::run(args),
     };
     match result {

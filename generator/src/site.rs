@@ -216,6 +216,7 @@ impl Site {
         files += self.write_feed(root, &index)?;
         files += self.write_search_index(root, &index, &cards)?;
         files += self.write_catalog(root)?;
+        files += self.write_transparency_csv(root)?;
         files += copy_static(&self.theme.join("static"), &root.join("static"))?;
         Ok(BuildReport {
             pages,
@@ -451,6 +452,27 @@ impl Site {
                 .collect(),
         };
         write_file(root, urls::SEARCH_INDEX, &to_json(&search, false)?)?;
+        Ok(1)
+    }
+
+    /// The figures of `/transparansi/` as a spreadsheet beside the page, when the content has
+    /// them.
+    fn write_transparency_csv(&self, root: &Path) -> Result<usize, BuildError> {
+        let Some(data) = &self.library.transparency else {
+            return Ok(0);
+        };
+        let names = pages::transparency::names(&self.library, &self.strings);
+        let csv =
+            crate::transparency::to_csv(data, &names).map_err(|error| BuildError::Render {
+                page: urls::TRANSPARENCY_CSV.into(),
+                message: format!("{error:#}"),
+            })?;
+        let path = root.join(urls::output_path(urls::TRANSPARENCY_CSV));
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(io_error(format!("creating {}", parent.display())))?;
+        }
+        write_file(root, urls::TRANSPARENCY_CSV, &csv)?;
         Ok(1)
     }
 

@@ -179,6 +179,15 @@ pub struct LedgerEntry {
     pub reference: String,
 }
 
+/// One voucher's ledger without its code, hash or hint: the batch it belongs to and its
+/// entries, oldest first. What aggregate reports (the transparency export) read, so that no
+/// figure they publish can be traced back to a voucher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoucherLedger {
+    pub batch: String,
+    pub entries: Vec<LedgerEntry>,
+}
+
 /// Settlement of one producer for a period, on events: a sale counts on its WIB date, a refund
 /// as a negative line on the refund's own WIB date, so a closed period never changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use crate::code::CodeHash;
 use crate::error::LedgerResult;
 use crate::model::{
     CatalogItem, LedgerEntry, LineItem, NewBatch, Redemption, Refund, StaffToken, VoidOutcome,
-    Voucher, VoucherBooks, VoucherEntry,
+    Voucher, VoucherBooks, VoucherEntry, VoucherLedger,
 };
 use crate::money::Money;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -173,6 +173,11 @@ pub trait VoucherStore: Send + Sync {
     /// refund records (not from counters kept on the voucher), so the audit checks one record
     /// against the other.
     async fn books(&self) -> LedgerResult<Vec<VoucherBooks>>;
+
+    /// Every voucher's ledger entries (oldest first), by voucher but without its code, hash
+    /// or hint, in no particular order of vouchers: what the transparency export sums per
+    /// month (issued, spent, refunded, voided, expired).
+    async fn ledgers(&self) -> LedgerResult<Vec<VoucherLedger>>;
 
     /// Every batch as it was issued (name, unit, count, amount, expiry), so the audit can
     /// count the vouchers it finds against it.

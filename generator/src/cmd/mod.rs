@@ -14,6 +14,7 @@ pub mod print;
 pub mod report;
 pub mod serve;
 pub mod tokens;
+pub mod transparency;
 pub mod void;
 pub mod vouchers;
 

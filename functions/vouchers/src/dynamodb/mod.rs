@@ -27,7 +27,7 @@ use crate::code::CodeHash;
 use crate::error::{LedgerError, LedgerResult};
 use crate::model::{
     CatalogItem, LedgerEntry, LineItem, NewBatch, Redemption, Refund, StaffToken, VoidOutcome,
-    Voucher, VoucherBooks, VoucherEntry, VoucherStatus,
+    Voucher, VoucherBooks, VoucherEntry, VoucherLedger, VoucherStatus,
 };
 use crate::money::Money;
 use crate::store::{wib_date, RedeemCommand, RefundCommand, VoucherStore};
@@ -229,6 +229,10 @@ impl VoucherStore for DynamoStore {
 
     async fn batches(&self) -> LedgerResult<Vec<NewBatch>> {
         reports::batches(self).await
+    }
+
+    async fn ledgers(&self) -> LedgerResult<Vec<VoucherLedger>> {
+        reports::ledgers(self).await
     }
 
     async fn put_token(&self, token: &StaffToken) -> LedgerResult<()> {

@@ -1,5 +1,6 @@
 //! Reports over many records: redemptions and refunds in a period (settlement, by WIB day on
-//! GSI1), ledger entries in a period, and every voucher's books (audit, one scan).
+//! GSI1), ledger entries in a period, every voucher's books (audit, one scan) and every
+//! voucher's ledger entries (transparency, one scan).
 
 use super::items::*;
 use super::keys::*;
@@ -185,4 +186,37 @@ pub(super) async fn batches(store: &DynamoStore) -> LedgerResult<Vec<NewBatch>> 
         .collect::<LedgerResult<Vec<_>>>()?;
     batches.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(batches)
+}
+
+pub(super) async fn ledgers(store: &DynamoStore) -> LedgerResult<Vec<VoucherLedger>> {
+    let items = store.scan_records(&["voucher", "entry"]).await?;
+    // By partition (`V#<hash>`): the voucher's batch and its entries with their sort keys
+    // (`E#<seq>`, zero-padded, so text order is ledger order). The hash is dropped at the end.
+    #[derive(Default)]
+    struct Found {
+        batch: Option<String>,
+        entries: Vec<(String, LedgerEntry)>,
+    }
+    let mut by_voucher: HashMap<String, Found> = HashMap::new();
+    for item in &items {
+        let partition = text(item, PARTITION_KEY)?;
+        let slot = by_voucher.entry(partition).or_default();
+        if text(item, "record")? == "voucher" {
+            slot.batch = Some(text(item, "batch")?);
+        } else {
+            slot.entries
+                .push((text(item, SORT_KEY)?, entry_from(item)?));
+        }
+    }
+    by_voucher
+        .into_values()
+        .map(|Found { batch, mut entries }| {
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok(VoucherLedger {
+                batch: batch
+                    .ok_or_else(|| LedgerError::Store("ledger entries without a voucher".into()))?,
+                entries: entries.into_iter().map(|(_, entry)| entry).collect(),
+            })
+        })
+        .collect()
 }

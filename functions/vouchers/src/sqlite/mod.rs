@@ -32,7 +32,7 @@ use crate::code::CodeHash;
 use crate::error::{LedgerError, LedgerResult};
 use crate::model::{
     CatalogItem, LedgerEntry, NewBatch, Redemption, Refund, StaffToken, VoidOutcome, Voucher,
-    VoucherBooks, VoucherEntry,
+    VoucherBooks, VoucherEntry, VoucherLedger,
 };
 use crate::store::{RedeemCommand, RefundCommand, VoucherStore};
 use chrono::{DateTime, Utc};
@@ -320,6 +320,10 @@ impl VoucherStore for SqliteStore {
 
     async fn batches(&self) -> LedgerResult<Vec<NewBatch>> {
         self.read(reports::batches).await
+    }
+
+    async fn ledgers(&self) -> LedgerResult<Vec<VoucherLedger>> {
+        self.read(reports::ledgers).await
     }
 
     async fn put_token(&self, token: &StaffToken) -> LedgerResult<()> {
