@@ -198,6 +198,7 @@ browser_tests_failed=0
 step "browser tests (Chromium: catalog, search, Cek Saldo, Kasir, web editor, axe-core)" browser_tests
 await infra
 step "cfn-lint on infra/template.yaml" tests/infra/cfn-lint.sh
+step "SSM pepper (GALERI_PEPPER_PARAM) of the CLI and serve against moto" tests/infra/pepper-ssm.sh
 step "publish-site script against moto (S3 + CloudFront API)" tests/infra/publish-site.sh
 step "deploy.sh rehearsal: SAM CLI (validate --lint, package, changesets) against moto" \
   tests/infra/deploy-rehearsal.sh

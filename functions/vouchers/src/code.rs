@@ -193,7 +193,7 @@ pub struct Pepper(Vec<u8>);
 
 /// A pepper that is too short to be a secret.
 #[derive(Debug, thiserror::Error)]
-#[error("the pepper must be at least 16 bytes (32 hex characters)")]
+#[error("the pepper must be hex, at least 32 characters (16 bytes)")]
 pub struct PepperError;
 
 impl Pepper {

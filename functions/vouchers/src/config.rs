@@ -61,6 +61,17 @@ pub enum PepperError {
     Missing { store: String },
     #[error("{origin}: {message}")]
     Unreadable { origin: String, message: String },
+    #[error(
+        "parameter SSM {name} (GALERI_PEPPER_PARAM) tidak bisa dipakai: {why}. (SSM parameter \
+         {name} unusable: {detail}.)"
+    )]
+    Parameter {
+        name: String,
+        /// What went wrong and what to check, in Indonesian; never the parameter's value.
+        why: String,
+        /// The same for the English reader: the AWS error code or the connection failure.
+        detail: String,
+    },
     #[error(transparent)]
     Store(#[from] LedgerError),
 }
@@ -171,14 +182,18 @@ pub async fn configured_pepper() -> Result<Option<(Pepper, String)>, PepperError
     let Ok(name) = std::env::var(PEPPER_PARAMETER_VARIABLE) else {
         return Ok(None);
     };
-    let source = format!("SSM parameter {name}");
-    let unreadable = |message: String| PepperError::Unreadable {
-        origin: source.clone(),
-        message,
-    };
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .load()
         .await;
+    let region = config
+        .region()
+        .map_or_else(|| "(belum diatur)".to_string(), |region| region.to_string());
+    let failed = |why: String, detail: String| PepperError::Parameter {
+        name: name.clone(),
+        why,
+        // AWS messages end in a full stop; the message adds its own.
+        detail: detail.trim_end_matches('.').to_string(),
+    };
     let output = aws_sdk_ssm::Client::new(&config)
         .get_parameter()
         .name(&name)
@@ -186,17 +201,82 @@ pub async fn configured_pepper() -> Result<Option<(Pepper, String)>, PepperError
         .send()
         .await
         .map_err(|error| {
-            unreadable(format!(
-                "{}",
-                aws_sdk_ssm::error::DisplayErrorContext(error)
-            ))
+            let (why, detail) = ssm_failure(&error, &region);
+            failed(why, detail)
         })?;
     let value = output
         .parameter()
         .and_then(|parameter| parameter.value())
-        .ok_or_else(|| unreadable("the parameter has no value".into()))?;
-    let pepper = Pepper::from_hex(value).map_err(|error| unreadable(error.to_string()))?;
-    Ok(Some((pepper, source)))
+        .ok_or_else(|| failed("parameter itu tidak berisi nilai".into(), "no value".into()))?;
+    // The value is the secret: the message says what is wrong with it, never what it is.
+    let pepper = Pepper::from_hex(value).map_err(|_| {
+        failed(
+            "isinya bukan pepper yang sah: pepper ditulis sebagai hex (0-9, a-f), minimal 32 \
+             karakter (16 byte)"
+                .into(),
+            "the value is not a pepper: hex, at least 32 characters".into(),
+        )
+    })?;
+    Ok(Some((pepper, format!("parameter SSM {name}"))))
+}
+
+/// Why GetParameter failed, for an admin: (Indonesian with what to check, English detail). The
+/// SDK's own Display of an error ends in a `Debug` dump of its types, so it is not used whole.
+fn ssm_failure<R: fmt::Debug + 'static>(
+    error: &aws_sdk_ssm::error::SdkError<
+        aws_sdk_ssm::operation::get_parameter::GetParameterError,
+        R,
+    >,
+    region: &str,
+) -> (String, String) {
+    use aws_sdk_ssm::error::{ProvideErrorMetadata, SdkError};
+    use aws_sdk_ssm::operation::get_parameter::GetParameterError;
+    match error {
+        SdkError::ServiceError(service) => {
+            let detail = match (service.err().code(), service.err().message()) {
+                (Some(code), Some(message)) => format!("{code}: {message}"),
+                (Some(code), None) => code.to_string(),
+                _ => error_chain(error),
+            };
+            let why = match service.err() {
+                GetParameterError::ParameterNotFound(_) => format!(
+                    "parameter itu tidak ada di region {region}; periksa namanya dan AWS_REGION"
+                ),
+                _ if service.err().code() == Some("AccessDeniedException") => {
+                    "akses ditolak; peran atau pengguna AWS ini butuh izin ssm:GetParameter atas \
+                     parameter itu dan kms:Decrypt atas kuncinya"
+                        .to_string()
+                }
+                _ => "SSM menolak permintaan; lihat keterangan dalam bahasa Inggris".to_string(),
+            };
+            (why, detail)
+        }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => (
+            format!(
+                "layanan SSM di region {region} tidak terjangkau; periksa jaringan, AWS_REGION \
+                 dan (bila diatur) AWS_ENDPOINT_URL_SSM"
+            ),
+            error_chain(error),
+        ),
+        _ => (
+            "permintaan ke SSM gagal; lihat keterangan dalam bahasa Inggris".to_string(),
+            error_chain(error),
+        ),
+    }
+}
+
+/// An error and its causes on one line, `: `-separated, each said once.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(error) = next {
+        let text = error.to_string();
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        next = error.source();
+    }
+    parts.join(": ")
 }
 
 /// The pepper for `store`, checked against the store's check value: the configured one
