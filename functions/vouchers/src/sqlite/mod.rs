@@ -489,6 +489,62 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn buyer_contact_is_reduced_to_the_office_90_days_after_an_order_closes() {
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let path = dir.path().join("v.db");
+        let _store = SqliteStore::open(&path).unwrap_or_else(|error| panic!("{error}"));
+        let mut connection = Connection::open(&path).unwrap_or_else(|error| panic!("{error}"));
+        let closed = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        for (id, closed_at) in [
+            ("P-OLD", Some(closed)),
+            ("P-NEW", Some(closed + Duration::days(2))),
+            ("P-OPEN", None),
+        ] {
+            connection
+                .execute(
+                    "INSERT INTO orders (id, status, created_at, expires_at, closed_at, fulfilment, \
+                     office, items, total, held, cash_due, buyer_name, buyer_whatsapp, note, \
+                     token_salt) VALUES (?1, 'batal', ?2, ?2, ?3, 'delivery', 'Kantor Camat', \
+                     '[]', 0, 0, 0, 'Sari', '6281234567890', 'catatan', 's')",
+                    params![id, rows::stamp(closed), closed_at.map(rows::stamp)],
+                )
+                .unwrap_or_else(|error| panic!("{error}"));
+        }
+        prune(&mut connection, closed + Duration::days(91))
+            .unwrap_or_else(|error| panic!("{error}"));
+        type Row = (String, Option<String>, Option<String>, Option<String>);
+        let kept: Vec<Row> = connection
+            .prepare("SELECT id, office, buyer_name, note FROM orders ORDER BY id")
+            .and_then(|mut statement| {
+                statement
+                    .query_map([], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                    })
+                    .and_then(|rows| rows.collect())
+            })
+            .unwrap_or_default();
+        let office = Some("Kantor Camat".to_string());
+        assert_eq!(
+            kept,
+            vec![
+                (
+                    "P-NEW".into(),
+                    office.clone(),
+                    Some("Sari".into()),
+                    Some("catatan".into())
+                ),
+                ("P-OLD".into(), office.clone(), None, None),
+                (
+                    "P-OPEN".into(),
+                    office,
+                    Some("Sari".into()),
+                    Some("catatan".into())
+                ),
+            ]
+        );
+    }
+
+    #[tokio::test]
     async fn idempotency_records_are_kept_a_week_then_pruned() {
         let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
         let path = dir.path().join("v.db");
