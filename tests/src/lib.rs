@@ -2,4 +2,5 @@
 
 pub mod conformance;
 pub mod conformance_admin;
+pub mod conformance_orders;
 pub mod site;

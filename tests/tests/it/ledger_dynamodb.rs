@@ -62,6 +62,11 @@ mod admin {
     galeri_tests::admin_conformance_tests!(super::store_under_test());
 }
 
+/// Issue 8: several vouchers per sale, holds and online orders.
+mod orders {
+    galeri_tests::conformance_order_tests!(super::store_under_test());
+}
+
 fn rp(rupiah: i64) -> Money {
     Money::new(rupiah).unwrap_or_default()
 }

@@ -15,6 +15,7 @@
 
 mod idempotency;
 mod lookups;
+mod orders;
 mod pepper;
 mod prices;
 mod probe;
@@ -31,10 +32,13 @@ pub use probe::CommitProbe;
 use crate::code::CodeHash;
 use crate::error::{LedgerError, LedgerResult};
 use crate::model::{
-    CatalogItem, LedgerEntry, NewBatch, Redemption, Refund, StaffToken, VoidOutcome, Voucher,
-    VoucherBooks, VoucherEntry, VoucherLedger,
+    CatalogItem, LedgerEntry, NewBatch, Order, OrderStatus, Redemption, Refund, StaffToken,
+    VoidOutcome, Voucher, VoucherBooks, VoucherEntry, VoucherLedger,
 };
-use crate::store::{RedeemCommand, RefundCommand, VoucherStore};
+use crate::store::{
+    CompleteOrderCommand, MoveOrderCommand, PlaceOrderCommand, RedeemCommand, RefundCommand,
+    SaleCommand, VoucherStore,
+};
 use chrono::{DateTime, Utc};
 use rows::sql_error;
 use rusqlite::Connection;
@@ -222,6 +226,47 @@ impl VoucherStore for SqliteStore {
             result
         })
         .await
+    }
+
+    async fn sell(&self, command: &SaleCommand) -> LedgerResult<Redemption> {
+        let command = command.clone();
+        self.with(move |connection| redeem::sell_in(connection, &command))
+            .await
+    }
+
+    async fn place_order(&self, command: &PlaceOrderCommand) -> LedgerResult<Order> {
+        let command = command.clone();
+        self.with(move |connection| orders::place_order_in(connection, &command))
+            .await
+    }
+
+    async fn order(&self, id: &str) -> LedgerResult<Option<Order>> {
+        let id = id.to_string();
+        self.read(move |connection| orders::load_order(connection, &id))
+            .await
+    }
+
+    async fn orders(&self, statuses: &[OrderStatus]) -> LedgerResult<Vec<Order>> {
+        let statuses = statuses.to_vec();
+        self.read(move |connection| orders::orders(connection, &statuses))
+            .await
+    }
+
+    async fn due_orders(&self, now: DateTime<Utc>) -> LedgerResult<Vec<Order>> {
+        self.read(move |connection| orders::due_orders(connection, now))
+            .await
+    }
+
+    async fn move_order(&self, command: &MoveOrderCommand) -> LedgerResult<Order> {
+        let command = command.clone();
+        self.with(move |connection| orders::move_order_in(connection, &command))
+            .await
+    }
+
+    async fn complete_order(&self, command: &CompleteOrderCommand) -> LedgerResult<Redemption> {
+        let command = command.clone();
+        self.with(move |connection| orders::complete_order_in(connection, &command))
+            .await
     }
 
     async fn redemption(&self, id: &str) -> LedgerResult<Option<Redemption>> {
@@ -438,6 +483,135 @@ mod tests {
         let batch = &report.batches[0];
         assert_eq!((batch.name.as_str(), batch.count, batch.found), ("b", 3, 2));
         assert_eq!(batch.found_value.rupiah(), 100_000);
+    }
+
+    #[tokio::test]
+    async fn audit_finds_a_hold_without_an_open_order() {
+        use crate::ledger::{Ledger, OrderRequest};
+        use crate::model::{Buyer, Fulfilment, LineRequest, OrderStatus};
+        use crate::Pepper;
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let path = dir.path().join("v.db");
+        let store = Arc::new(SqliteStore::open(&path).unwrap_or_else(|error| panic!("{error}")));
+        let ledger = Ledger::new(
+            store,
+            Pepper::new(vec![1; 32]).unwrap_or_else(|error| panic!("{error}")),
+        );
+        let batch = NewBatch {
+            name: "b".into(),
+            unit: None,
+            count: 1,
+            amount: Money::new(50_000).unwrap_or_default(),
+            expires_on: NaiveDate::from_ymd_opt(2099, 1, 1).unwrap_or_default(),
+        };
+        let now = Utc::now();
+        let codes = ledger.issue(&batch, now).await.unwrap_or_default();
+        let catalog = crate::model::Catalog {
+            generated_at: now,
+            currency: "IDR".into(),
+            items: vec![crate::model::CatalogItem {
+                sku: "A".into(),
+                name: "A".into(),
+                producer: "p".into(),
+                category: "c".into(),
+                price: Money::new(20_000).unwrap_or_default(),
+            }],
+        };
+        ledger
+            .load_catalog(&catalog)
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let order = OrderRequest {
+            idempotency_key: "audit-order-000000001".into(),
+            codes: codes.clone(),
+            items: vec![LineRequest {
+                sku: "A".into(),
+                qty: 1,
+            }],
+            buyer: Buyer {
+                name: "Sari".into(),
+                whatsapp: "081234567890".into(),
+                office: None,
+            },
+            fulfilment: Fulfilment::Pickup,
+            note: None,
+        };
+        let placed = ledger
+            .place_order(&order, now)
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let report = ledger.audit().await.unwrap_or_default();
+        assert!(report.discrepancies.is_empty(), "{report:?}");
+        assert_eq!(report.held.rupiah(), 20_000);
+        // The order is closed behind the ledger's back: its hold no longer belongs to an open
+        // order, and the audit names the voucher.
+        let connection = Connection::open(&path).unwrap_or_else(|error| panic!("{error}"));
+        connection
+            .execute(
+                "UPDATE orders SET status = ?1 WHERE id = ?2",
+                params![OrderStatus::Batal.as_str(), placed.order.id],
+            )
+            .unwrap_or_else(|error| panic!("{error}"));
+        let report = ledger.audit().await.unwrap_or_default();
+        assert_eq!(report.discrepancies.len(), 1, "{report:?}");
+        assert_eq!(report.discrepancies[0].open_holds.rupiah(), 0);
+        assert_eq!(report.discrepancies[0].held.rupiah(), 20_000);
+    }
+
+    #[tokio::test]
+    async fn buyer_contact_is_reduced_to_the_office_90_days_after_an_order_closes() {
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let path = dir.path().join("v.db");
+        let _store = SqliteStore::open(&path).unwrap_or_else(|error| panic!("{error}"));
+        let mut connection = Connection::open(&path).unwrap_or_else(|error| panic!("{error}"));
+        let closed = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        for (id, closed_at) in [
+            ("P-OLD", Some(closed)),
+            ("P-NEW", Some(closed + Duration::days(2))),
+            ("P-OPEN", None),
+        ] {
+            connection
+                .execute(
+                    "INSERT INTO orders (id, status, created_at, expires_at, closed_at, fulfilment, \
+                     office, items, total, held, cash_due, buyer_name, buyer_whatsapp, note, \
+                     token_salt) VALUES (?1, 'batal', ?2, ?2, ?3, 'delivery', 'Kantor Camat', \
+                     '[]', 0, 0, 0, 'Sari', '6281234567890', 'catatan', 's')",
+                    params![id, rows::stamp(closed), closed_at.map(rows::stamp)],
+                )
+                .unwrap_or_else(|error| panic!("{error}"));
+        }
+        prune(&mut connection, closed + Duration::days(91))
+            .unwrap_or_else(|error| panic!("{error}"));
+        type Row = (String, Option<String>, Option<String>, Option<String>);
+        let kept: Vec<Row> = connection
+            .prepare("SELECT id, office, buyer_name, note FROM orders ORDER BY id")
+            .and_then(|mut statement| {
+                statement
+                    .query_map([], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                    })
+                    .and_then(|rows| rows.collect())
+            })
+            .unwrap_or_default();
+        let office = Some("Kantor Camat".to_string());
+        assert_eq!(
+            kept,
+            vec![
+                (
+                    "P-NEW".into(),
+                    office.clone(),
+                    Some("Sari".into()),
+                    Some("catatan".into())
+                ),
+                ("P-OLD".into(), office.clone(), None, None),
+                (
+                    "P-OPEN".into(),
+                    office,
+                    Some("Sari".into()),
+                    Some("catatan".into())
+                ),
+            ]
+        );
     }
 
     #[tokio::test]
