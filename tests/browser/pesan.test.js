@@ -336,3 +336,26 @@ test("the checkout catches mistakes before sending anything", async () => {
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+test("before any order: the status page says so; the staff queue asks for the Kasir token", async () => {
+  const page = await phonePage(browser);
+  await page.goto(`${galeri.url}/pesanan/`);
+  await page.getByText("Belum ada pesanan dari perangkat ini.").waitFor();
+  await checkPage(page, "pesanan-kosong");
+  await page.goto(`${galeri.url}/kasir/pesanan/`);
+  await checkPage(page, "kasir-pesanan-masuk");
+  await page.getByLabel("Token kasir").fill("glr_TOKENYANGSALAH0000000000000000");
+  await page.getByRole("button", { name: "Masuk" }).click();
+  await page.getByText("Token tidak dikenal atau sudah dicabut").waitFor();
+  // Signed in at the Kasir, signed in here (same tab); signing out here signs out there.
+  await page.goto(`${galeri.url}/kasir/`);
+  await page.getByLabel("Token kasir").fill(cashier);
+  await page.getByRole("button", { name: "Masuk" }).click();
+  await page.getByRole("link", { name: "Pesanan online" }).click();
+  await page.getByRole("heading", { name: "Baru", exact: true }).waitFor();
+  await page.getByRole("button", { name: "Keluar" }).click();
+  await page.getByLabel("Token kasir").waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("galeri.kasir.token")), null);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
