@@ -150,7 +150,7 @@
         field.balance = answer.data;
         var b = answer.data;
         if (b.status === "void") {
-          self.setStatus(field, "Voucher …" + voucher.hint + " sudah dibatalkan dan tidak dapat dipakai.", "error");
+          self.setStatus(field, "Voucher …" + voucher.hint + " sudah dibatalkan dan tidak dapat dipakai; sisa saldonya kembali ke program voucher.", "error");
         } else if (b.status === "expired") {
           self.setStatus(field, "Voucher …" + voucher.hint + " sudah kedaluwarsa (berlaku sampai " + A.tanggal(b.expires_on) + ").", "error");
         } else {
@@ -206,7 +206,7 @@
       if (this.duplicate(field)) return name + "kode yang sama dimasukkan dua kali.";
       var b = field.balance;
       if (b && b.problem) return name + b.problem;
-      if (b && b.status === "void") return name + "voucher ini sudah dibatalkan dan tidak dapat dipakai.";
+      if (b && b.status === "void") return name + "voucher ini sudah dibatalkan dan tidak dapat dipakai; sisa saldonya kembali ke program voucher.";
       if (b && b.status === "expired") return name + "voucher ini sudah kedaluwarsa dan tidak dapat dipakai.";
     }
     return null;
