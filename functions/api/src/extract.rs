@@ -55,6 +55,39 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     }
 }
 
+/// An optional JSON request body: none at all (no bytes) is `None`; otherwise checked like
+/// [`JsonBody`].
+#[derive(Debug)]
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for OptionalJsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let limit = state.limits.max_body_bytes;
+        let json = is_json(request.headers());
+        let bytes = match Limited::new(request.into_body(), limit).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            Err(_) => {
+                return Err(ApiError::Malformed {
+                    detail: "Isi permintaan terputus.".into(),
+                    errors: vec![],
+                })
+            }
+        };
+        if bytes.is_empty() {
+            return Ok(OptionalJsonBody(None));
+        }
+        if !json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        parse_json(&bytes).map(|body| OptionalJsonBody(Some(body)))
+    }
+}
+
 /// Whether the request declares a JSON body (`application/json`, any parameters).
 fn is_json(headers: &HeaderMap) -> bool {
     headers

@@ -12,10 +12,10 @@ use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
-use galeri_vouchers::ledger::MAX_QTY;
+use galeri_vouchers::ledger::{MAX_CODES, MAX_QTY};
 use galeri_vouchers::model::{LedgerEntry, LineRequest, Role, Settlement, Voucher, VoucherStatus};
 use galeri_vouchers::store::wib_date;
-use galeri_vouchers::{Money, RedeemRequest, RefundRequest, TypedCode, VoucherCode};
+use galeri_vouchers::{Money, RefundRequest, SaleRequest, TypedCode, VoucherCode};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -43,11 +43,15 @@ pub struct ItemBody {
     pub qty: u32,
 }
 
-/// The body of `POST /v1/redemptions`. Prices are never taken from the client.
+/// The body of `POST /v1/redemptions`: exactly one of `code` and `codes` (1–5). Prices are
+/// never taken from the client.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedemptionBody {
-    pub code: TypedCode,
+    #[serde(default)]
+    pub code: Option<TypedCode>,
+    #[serde(default)]
+    pub codes: Option<Vec<TypedCode>>,
     pub items: Vec<ItemBody>,
     /// Whether the buyer pays in cash what the voucher does not cover.
     #[serde(default = "default_allow_cash")]
@@ -64,6 +68,10 @@ pub struct BalanceView {
     /// Last four characters of the code.
     pub hint: String,
     pub balance: Money,
+    /// What can be spent now: `balance − held`.
+    pub available: Money,
+    /// Held for open online orders.
+    pub held: Money,
     /// The balance as people read it: `Rp50.000`.
     pub balance_text: String,
     pub face_value: Money,
@@ -84,6 +92,8 @@ impl BalanceView {
         };
         BalanceView {
             demo: voucher.is_demo(),
+            available: voucher.available(),
+            held: voucher.held,
             hint: voucher.hint,
             balance: voucher.balance,
             balance_text: voucher.balance.format(),
@@ -161,6 +171,56 @@ async fn guarded<T>(
     result
 }
 
+/// Reads 1 to `MAX_CODES` typed codes; every failure is `InvalidCode` pointing at the code.
+pub(crate) fn parse_codes(
+    texts: &[TypedCode],
+    pointer: &str,
+) -> Result<Vec<VoucherCode>, ApiError> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(index, text)| {
+            parse_code(&text.0).map_err(|error| match error {
+                ApiError::InvalidCode { detail } => ApiError::InvalidCode {
+                    detail: format!("{pointer}/{index}: {detail}"),
+                },
+                other => other,
+            })
+        })
+        .collect()
+}
+
+/// `guarded` for a request that names several codes: one slot for the request, kept when a
+/// code is wrong.
+pub(crate) async fn guarded_codes<T>(
+    state: &AppState,
+    guard: &LookupGuard,
+    now: DateTime<Utc>,
+    codes: &[TypedCode],
+    lookup: impl AsyncFnOnce(Vec<VoucherCode>) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    guard.reserve(state, now).await?;
+    let result = match parse_codes(codes, "/codes") {
+        Ok(codes) => lookup(codes).await,
+        Err(error) => Err(error),
+    };
+    match &result {
+        Err(error) if is_failed_lookup(error) => {}
+        _ => guard.release(state, now).await,
+    }
+    result
+}
+
+/// Field errors of the codes of a request: 1 to `MAX_CODES`, each of a sane length.
+pub(crate) fn validate_codes(codes: &[TypedCode], errors: &mut Vec<FieldError>) {
+    if codes.is_empty() || codes.len() > MAX_CODES {
+        errors.push(FieldError::pointer(
+            "/codes",
+            format!("1–{MAX_CODES} kode voucher"),
+        ));
+    }
+}
+
 /// `GET /v1/health`: liveness.
 pub async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
@@ -175,7 +235,7 @@ pub async fn balance(
     let now = state.now();
     let guard = LookupGuard::new(&state, &address.0, None);
     let voucher = guarded(&state, &guard, now, &body.code.0, async |code| {
-        Ok(state.ledger.balance(&code).await?)
+        Ok(state.ledger.balance_at(&code, now).await?)
     })
     .await?;
     Ok(Json(BalanceView::new(voucher, now)))
@@ -183,17 +243,22 @@ pub async fn balance(
 
 /// Field errors of a redemption body that need no lookup.
 fn validate_items(body: &RedemptionBody, max_items: usize) -> Result<(), ApiError> {
+    check_items(&body.items, max_items)
+}
+
+/// Field errors of line items that need no lookup.
+pub(crate) fn check_items(items: &[ItemBody], max_items: usize) -> Result<(), ApiError> {
     let mut errors = Vec::new();
-    if body.items.is_empty() {
+    if items.is_empty() {
         errors.push(FieldError::pointer("/items", "paling sedikit satu produk"));
     }
-    if body.items.len() > max_items {
+    if items.len() > max_items {
         errors.push(FieldError::pointer(
             "/items",
             format!("paling banyak {max_items} baris produk"),
         ));
     }
-    for (index, item) in body.items.iter().enumerate().take(max_items) {
+    for (index, item) in items.iter().enumerate().take(max_items) {
         if item.sku.trim().is_empty() || item.sku.chars().count() > MAX_SKU_CHARS {
             errors.push(FieldError::pointer(
                 format!("/items/{index}/sku"),
@@ -215,7 +280,7 @@ fn validate_items(body: &RedemptionBody, max_items: usize) -> Result<(), ApiErro
 }
 
 /// A 201 for a created resource, marked when it is the replay of an earlier request.
-fn created<T: Serialize>(location: String, replayed: bool, body: &T) -> Response {
+pub(crate) fn created<T: Serialize>(location: String, replayed: bool, body: &T) -> Response {
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
@@ -228,7 +293,8 @@ fn created<T: Serialize>(location: String, replayed: bool, body: &T) -> Response
     response
 }
 
-/// `POST /v1/redemptions`: a cashier redeems a voucher for line items priced from the catalog.
+/// `POST /v1/redemptions`: a cashier redeems one or several vouchers (paying in the order
+/// given) for line items priced from the catalog.
 pub async fn redeem(
     State(state): State<AppState>,
     Cashier(staff): Cashier,
@@ -236,7 +302,28 @@ pub async fn redeem(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody<RedemptionBody>,
 ) -> Result<Response, ApiError> {
-    validate_items(&body, state.limits.max_items)?;
+    let codes: Vec<TypedCode> = match (&body.code, &body.codes) {
+        (Some(code), None) => vec![TypedCode(code.0.clone())],
+        (None, Some(codes)) => codes.iter().map(|code| TypedCode(code.0.clone())).collect(),
+        _ => {
+            return Err(ApiError::Validation {
+                errors: vec![FieldError::pointer(
+                    "/code",
+                    "isi salah satu: code atau codes",
+                )],
+            })
+        }
+    };
+    let mut errors = Vec::new();
+    validate_codes(&codes, &mut errors);
+    if let Err(ApiError::Validation { errors: more }) =
+        validate_items(&body, state.limits.max_items)
+    {
+        errors.extend(more);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation { errors });
+    }
     let now = state.now();
     let guard = LookupGuard::new(&state, &address.0, Some(&staff.id));
     let items: Vec<LineRequest> = body
@@ -248,16 +335,16 @@ pub async fn redeem(
         })
         .collect();
     let cashier = staff.label();
-    let make_request = |code: VoucherCode| RedeemRequest {
+    let make_request = |codes: Vec<VoucherCode>| SaleRequest {
         idempotency_key: key.clone(),
         cashier: cashier.clone(),
         member: staff.name.clone(),
-        code,
+        codes,
         items: items.clone(),
         allow_cash: body.allow_cash,
     };
-    let outcome = guarded(&state, &guard, now, &body.code.0, async |code| {
-        Ok(state.ledger.redeem(&make_request(code), now).await?)
+    let outcome = guarded_codes(&state, &guard, now, &codes, async |codes| {
+        Ok(state.ledger.sell(&make_request(codes), now).await?)
     })
     .await;
     let redemption = match outcome {
@@ -265,8 +352,8 @@ pub async fn redeem(
         // Locked out, but a retry of a sale that went through still gets its receipt: the
         // stored answer is read without touching the voucher, and nothing else is revealed.
         Err(locked @ ApiError::TooManyLookups { .. }) => {
-            let replay = match parse_code(&body.code.0) {
-                Ok(code) => state.ledger.replay(&make_request(code), now).await,
+            let replay = match parse_codes(&codes, "/codes") {
+                Ok(codes) => state.ledger.replay_sale(&make_request(codes), now).await,
                 Err(_) => Ok(None),
             };
             match replay {
@@ -435,7 +522,8 @@ mod tests {
         };
         let printed = code.expose();
         let body = RedemptionBody {
-            code: TypedCode(printed.clone()),
+            code: Some(TypedCode(printed.clone())),
+            codes: None,
             items: vec![],
             allow_cash: true,
         };
@@ -452,7 +540,8 @@ mod tests {
     #[test]
     fn item_rules_point_at_each_bad_line() {
         let body = RedemptionBody {
-            code: TypedCode(String::new()),
+            code: Some(TypedCode(String::new())),
+            codes: None,
             items: vec![
                 ItemBody {
                     sku: "A".into(),

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod handlers;
 pub mod logging;
 pub mod lookup;
+pub mod orders;
 pub mod problem;
 
 use axum::extract::{MatchedPath, Request};
@@ -127,6 +128,9 @@ pub enum Function {
     History,
     /// `GET /v1/reports/settlement`.
     Report,
+    /// The online orders: `POST`/`GET /v1/orders`, `GET /v1/orders/{id}` and its `cancel`,
+    /// `status` and `complete`.
+    Orders,
 }
 
 /// Which API Gateway API a route is published on. Anonymous callers and staff get separate
@@ -201,17 +205,35 @@ const COUNT_FAILURES: Grant = Grant {
     attributes: &["PK", "SK", "failures", "record", "expires_at"],
 };
 
+/// Reading the order queue (GSI1 partitions `ORDERS#<status>`).
+const READ_ORDER_QUEUE: Grant = Grant {
+    actions: &["dynamodb:Query"],
+    on: On::Index,
+    leading_keys: &[],
+    attributes: &[],
+};
+
+/// Closing orders whose holds ran out: the order, its buyer's contact clock and the vouchers
+/// whose holds go back.
+const EXPIRE_ORDERS: Grant = Grant {
+    actions: &["dynamodb:UpdateItem"],
+    on: On::Table,
+    leading_keys: &["O#*", "OB#*"],
+    attributes: &[],
+};
+
 /// The table every deployment is checked against: each function's routes (from which the
 /// router is built) and its DynamoDB grants (which the SAM template must match statement by
 /// statement, and which tests/tests/it/infra_template.rs checks against the calls the code
 /// makes on DynamoDB Local). Key prefixes follow functions/vouchers/src/dynamodb.
 impl Function {
-    pub const ALL: [Function; 5] = [
+    pub const ALL: [Function; 6] = [
         Function::Balance,
         Function::Redeem,
         Function::Refund,
         Function::History,
         Function::Report,
+        Function::Orders,
     ];
 
     /// The binary's name (fixed: the infra template uses it).
@@ -222,6 +244,7 @@ impl Function {
             Function::Refund => "refund",
             Function::History => "history",
             Function::Report => "report",
+            Function::Orders => "orders",
         }
     }
 
@@ -273,12 +296,53 @@ impl Function {
             api: Api::Staff,
             handler: |method| on(method, handlers::settlement),
         }];
+        // The buyer's routes (placing, reading and cancelling with the order token) are on the
+        // public API; staff call the last two there too, with their bearer token.
+        const ORDERS: &[Route] = &[
+            Route {
+                method: HttpMethod::Post,
+                path: "/v1/orders",
+                api: Api::Public,
+                handler: |method| on(method, orders::place_order),
+            },
+            Route {
+                method: HttpMethod::Get,
+                path: "/v1/orders/{id}",
+                api: Api::Public,
+                handler: |method| on(method, orders::order),
+            },
+            Route {
+                method: HttpMethod::Post,
+                path: "/v1/orders/{id}/cancel",
+                api: Api::Public,
+                handler: |method| on(method, orders::cancel_order),
+            },
+            Route {
+                method: HttpMethod::Get,
+                path: "/v1/orders",
+                api: Api::Staff,
+                handler: |method| on(method, orders::orders),
+            },
+            Route {
+                method: HttpMethod::Post,
+                path: "/v1/orders/{id}/status",
+                api: Api::Staff,
+                handler: |method| on(method, orders::order_status),
+            },
+            Route {
+                method: HttpMethod::Post,
+                path: "/v1/orders/{id}/complete",
+                api: Api::Staff,
+                handler: |method| on(method, orders::complete_order),
+            },
+        ];
         match self {
             Function::Balance => BALANCE,
             Function::Redeem => REDEEM,
             Function::Refund => REFUND,
             Function::History => HISTORY,
             Function::Report => REPORT,
+            Function::Orders => ORDERS,
         }
     }
 
@@ -293,6 +357,8 @@ impl Function {
                 leading_keys: &[],
                 attributes: &[],
             },
+            // A voucher with holds: which open orders' holds have run out (read only).
+            READ_ORDER_QUEUE,
             COUNT_FAILURES,
         ];
         const REDEEM: &[Grant] = &[
@@ -308,6 +374,9 @@ impl Function {
                 leading_keys: &["V#*", "R#*", "I#redeem#*"],
                 attributes: &[],
             },
+            // A sale first closes the orders whose holds ran out (releasing them).
+            READ_ORDER_QUEUE,
+            EXPIRE_ORDERS,
             COUNT_FAILURES,
         ];
         const REFUND: &[Grant] = &[
@@ -347,12 +416,29 @@ impl Function {
                 attributes: &[],
             },
         ];
+        const ORDERS: &[Grant] = &[
+            Grant {
+                actions: &["dynamodb:BatchGetItem", "dynamodb:GetItem"],
+                on: On::Table,
+                leading_keys: &[],
+                attributes: &[],
+            },
+            Grant {
+                actions: &["dynamodb:PutItem", "dynamodb:UpdateItem"],
+                on: On::Table,
+                leading_keys: &["V#*", "R#*", "O#*", "OB#*", "I#order#*", "I#complete#*"],
+                attributes: &[],
+            },
+            READ_ORDER_QUEUE,
+            COUNT_FAILURES,
+        ];
         match self {
             Function::Balance => BALANCE,
             Function::Redeem => REDEEM,
             Function::Refund => REFUND,
             Function::History => HISTORY,
             Function::Report => REPORT,
+            Function::Orders => ORDERS,
         }
     }
 

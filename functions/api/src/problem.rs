@@ -8,6 +8,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
+use galeri_vouchers::model::OrderStatus;
 use galeri_vouchers::{LedgerError, Money};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -85,6 +86,12 @@ pub enum ApiError {
     UnknownSku { errors: Vec<FieldError> },
     #[error("unknown redemption")]
     UnknownRedemption,
+    /// No such order, or (for a buyer) a token that does not match it.
+    #[error("unknown order")]
+    UnknownOrder,
+    /// The order's status does not allow this; `status` is where it stands now.
+    #[error("order conflict")]
+    OrderConflict { status: OrderStatus },
     #[error("already refunded")]
     AlreadyRefunded { refund_id: String },
     /// No credentials, or credentials that are not a live token.
@@ -124,6 +131,8 @@ impl ApiError {
             ApiError::InsufficientBalance { .. } => "insufficient-balance",
             ApiError::UnknownSku { .. } => "unknown-sku",
             ApiError::UnknownRedemption => "unknown-redemption",
+            ApiError::UnknownOrder => "unknown-order",
+            ApiError::OrderConflict { .. } => "order-conflict",
             ApiError::AlreadyRefunded { .. } => "already-refunded",
             ApiError::Unauthorized { .. } => "unauthorized",
             ApiError::Forbidden => "forbidden",
@@ -148,10 +157,13 @@ impl ApiError {
             | ApiError::UnknownSku { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::UnknownCode | ApiError::UnknownRedemption | ApiError::NotFound => {
-                StatusCode::NOT_FOUND
+            ApiError::UnknownCode
+            | ApiError::UnknownRedemption
+            | ApiError::UnknownOrder
+            | ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::AlreadyRefunded { .. } | ApiError::OrderConflict { .. } => {
+                StatusCode::CONFLICT
             }
-            ApiError::AlreadyRefunded { .. } => StatusCode::CONFLICT,
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::TooManyLookups { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -180,6 +192,8 @@ impl ApiError {
             ApiError::InsufficientBalance { .. } => "Saldo voucher tidak cukup",
             ApiError::UnknownSku { .. } => "Produk tidak ada di daftar harga",
             ApiError::UnknownRedemption => "Transaksi tidak ditemukan",
+            ApiError::UnknownOrder => "Pesanan tidak ditemukan",
+            ApiError::OrderConflict { .. } => "Status pesanan tidak mengizinkan ini",
             ApiError::AlreadyRefunded { .. } => "Transaksi sudah dikembalikan",
             ApiError::Unauthorized { .. } => "Perlu masuk sebagai petugas",
             ApiError::Forbidden => "Peran petugas tidak berwenang",
@@ -252,6 +266,14 @@ impl ApiError {
                 "Ada produk yang tidak dijual (lagi) di galeri.".into()
             }
             ApiError::UnknownRedemption => "Tidak ada transaksi dengan nomor ini.".into(),
+            ApiError::UnknownOrder => {
+                "Tidak ada pesanan dengan nomor ini, atau tanda pesanan tidak cocok.".into()
+            }
+            ApiError::OrderConflict { status } => {
+                // `status` is RFC 9457's HTTP status; the order's is `order_status`.
+                extensions.insert("order_status".into(), json!(status));
+                format!("Pesanan ini berstatus {}.", status.as_str())
+            }
             ApiError::AlreadyRefunded { refund_id } => {
                 extensions.insert("refund_id".into(), json!(refund_id));
                 format!("Transaksi ini sudah dikembalikan ({refund_id}).")
@@ -323,6 +345,8 @@ impl From<LedgerError> for ApiError {
                 errors: vec![FieldError::pointer("", message)],
             },
             LedgerError::UnknownRedemption => ApiError::UnknownRedemption,
+            LedgerError::UnknownOrder => ApiError::UnknownOrder,
+            LedgerError::OrderConflict { status } => ApiError::OrderConflict { status },
             LedgerError::AlreadyRefunded { refund_id } => ApiError::AlreadyRefunded { refund_id },
             LedgerError::IdempotencyConflict => ApiError::IdempotencyConflict { redemption: None },
             LedgerError::KeyMadeThisSale { redemption_id } => ApiError::IdempotencyConflict {

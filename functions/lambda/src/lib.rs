@@ -2,7 +2,8 @@
 //! pepper from the environment, and the one router each function serves.
 //!
 //! Environment: `GALERI_TABLE` (the DynamoDB table), and the pepper as hex in `GALERI_PEPPER`
-//! or in the SSM SecureString parameter named by `GALERI_PEPPER_PARAM`. `RUST_LOG` sets the log
+//! or in the SSM SecureString parameter named by `GALERI_PEPPER_PARAM`;
+//! `GALERI_ORDER_HOLD_DAYS` (default 3) is how many WIB days an online order's hold lasts. `RUST_LOG` sets the log
 //! level (default `info`); lambda_http and lambda_runtime are capped at `info` whatever it
 //! says, because at TRACE they log raw events, which carry voucher codes.
 
@@ -83,7 +84,27 @@ pub async fn state_from_env() -> anyhow::Result<AppState> {
     if check == PepperCheck::Unrecorded {
         tracing::warn!(store = %spec, "no pepper check value recorded yet; issue a batch with `galeri vouchers issue` to record it");
     }
-    let mut state = AppState::new(Ledger::new(Arc::new(store), pepper));
+    let ledger = Ledger::new(Arc::new(store), pepper).with_order_hold_days(order_hold_days()?);
+    let mut state = AppState::new(ledger);
     state.limits = Limits::from_env();
     Ok(state)
+}
+
+/// `GALERI_ORDER_HOLD_DAYS`: WIB days an online order's hold lasts after the order day
+/// (the site's `order_hold_days`); the ledger's default when unset.
+pub fn order_hold_days() -> anyhow::Result<u32> {
+    match std::env::var("GALERI_ORDER_HOLD_DAYS") {
+        Ok(text) => {
+            let days: u32 = text.trim().parse().with_context(|| {
+                format!("GALERI_ORDER_HOLD_DAYS must be a whole number of days (got {text:?})")
+            })?;
+            anyhow::ensure!(
+                (1..=galeri_vouchers::ledger::MAX_ORDER_HOLD_DAYS).contains(&days),
+                "GALERI_ORDER_HOLD_DAYS must be 1 to {} (got {days})",
+                galeri_vouchers::ledger::MAX_ORDER_HOLD_DAYS
+            );
+            Ok(days)
+        }
+        Err(_) => Ok(galeri_vouchers::ledger::DEFAULT_ORDER_HOLD_DAYS),
+    }
 }

@@ -240,7 +240,16 @@ impl fmt::Debug for Pepper {
 
 /// The keyed hash of a voucher code: how stores look vouchers up.
 #[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
 )]
 pub struct CodeHash(pub String);
 

@@ -1,5 +1,6 @@
 //! The ledger's errors: business rules a caller can act on, and store failures.
 
+use crate::model::OrderStatus;
 use crate::money::Money;
 use chrono::NaiveDate;
 
@@ -30,6 +31,12 @@ pub enum LedgerError {
     Invalid(String),
     #[error("unknown redemption")]
     UnknownRedemption,
+    /// No order has this id (or, for a buyer, the order token does not match it).
+    #[error("unknown order")]
+    UnknownOrder,
+    /// The order's status does not allow this (closed, expired, a step backwards).
+    #[error("order is {}", status.as_str())]
+    OrderConflict { status: OrderStatus },
     #[error("redemption already refunded")]
     AlreadyRefunded { refund_id: String },
     /// The idempotency key was used before with a different request.

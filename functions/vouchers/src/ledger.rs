@@ -19,11 +19,15 @@
 use crate::code::{Pepper, VoucherCode, ALPHABET};
 use crate::error::{LedgerError, LedgerResult};
 use crate::model::{
-    is_demo_batch, AuditReport, BatchCheck, Catalog, LedgerEntry, LineItem, LineRequest, NewBatch,
-    Redemption, Refund, Settlement, SettlementRow, Voucher, DEMO_BATCH_PREFIX,
+    is_demo_batch, normalize_whatsapp, AuditReport, BatchCheck, Buyer, Catalog, Fulfilment,
+    LedgerEntry, LineItem, LineRequest, NewBatch, Order, OrderStatus, Redemption, Refund,
+    Settlement, SettlementRow, Voucher, DEMO_BATCH_PREFIX,
 };
 use crate::money::Money;
-use crate::store::{wib_date, RedeemCommand, RefundCommand, VoucherStore};
+use crate::store::{
+    wib_date, CompleteOrderCommand, MoveOrderCommand, PlaceOrderCommand, RedeemCommand,
+    RefundCommand, SaleCommand, VoucherStore,
+};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -32,6 +36,15 @@ use std::sync::Arc;
 
 /// Most line items in one redemption.
 pub const MAX_ITEMS: usize = 100;
+/// Most vouchers in one sale or order.
+pub const MAX_CODES: usize = 5;
+/// How many WIB days after the order day a hold lasts, unless configured.
+pub const DEFAULT_ORDER_HOLD_DAYS: u32 = 3;
+/// Longest hold that can be configured, in days.
+pub const MAX_ORDER_HOLD_DAYS: u32 = 60;
+/// Longest buyer name, office name, and note.
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_NOTE_CHARS: usize = 500;
 /// Most of one product in one line.
 pub const MAX_QTY: u32 = 1_000;
 /// Most vouchers in one batch.
@@ -57,6 +70,67 @@ pub struct RedeemRequest {
     pub allow_cash: bool,
 }
 
+/// A sale paid by one to `MAX_CODES` vouchers, in the order given.
+#[derive(Debug, Clone)]
+pub struct SaleRequest {
+    pub idempotency_key: String,
+    pub cashier: String,
+    /// The staff member, as in `RedeemRequest::member`.
+    pub member: String,
+    pub codes: Vec<VoucherCode>,
+    pub items: Vec<LineRequest>,
+    pub allow_cash: bool,
+}
+
+impl From<&RedeemRequest> for SaleRequest {
+    fn from(request: &RedeemRequest) -> SaleRequest {
+        SaleRequest {
+            idempotency_key: request.idempotency_key.clone(),
+            cashier: request.cashier.clone(),
+            member: request.member.clone(),
+            codes: vec![request.code.clone()],
+            items: request.items.clone(),
+            allow_cash: request.allow_cash,
+        }
+    }
+}
+
+/// An online order as the buyer sends it.
+#[derive(Debug, Clone)]
+pub struct OrderRequest {
+    pub idempotency_key: String,
+    pub codes: Vec<VoucherCode>,
+    pub items: Vec<LineRequest>,
+    pub buyer: Buyer,
+    pub fulfilment: Fulfilment,
+    pub note: Option<String>,
+}
+
+/// A placed order and the buyer's token for it (shown once; a replay shows it again).
+#[derive(Debug, Clone)]
+pub struct PlacedOrder {
+    pub order: Order,
+    pub token: String,
+}
+
+/// Who reads or changes an order: the buyer (with the order token) or staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderAccess<'a> {
+    Buyer { token: &'a str },
+    Staff,
+}
+
+/// The hand-over of an order at the till.
+#[derive(Debug, Clone)]
+pub struct CompleteRequest {
+    pub idempotency_key: String,
+    pub cashier: String,
+    /// The staff member, as in `RedeemRequest::member`.
+    pub member: String,
+    pub order_id: String,
+    pub items: Option<Vec<LineRequest>>,
+}
+
 /// A refund as the supervisor asks for it.
 #[derive(Debug, Clone)]
 pub struct RefundRequest {
@@ -74,6 +148,8 @@ pub struct Ledger {
     pepper: Pepper,
     /// Demo mode (`galeri serve --demo`): demo batches may be issued and demo vouchers used.
     demo: bool,
+    /// WIB days an online order's hold lasts after the order day.
+    order_hold_days: u32,
 }
 
 impl Ledger {
@@ -82,7 +158,19 @@ impl Ledger {
             store,
             pepper,
             demo: false,
+            order_hold_days: DEFAULT_ORDER_HOLD_DAYS,
         }
+    }
+
+    /// The same ledger with holds lasting `days` WIB days after the order day (site config
+    /// `order_hold_days`; at least 1, at most `MAX_ORDER_HOLD_DAYS`).
+    pub fn with_order_hold_days(mut self, days: u32) -> Ledger {
+        self.order_hold_days = days.clamp(1, MAX_ORDER_HOLD_DAYS);
+        self
+    }
+
+    pub fn order_hold_days(&self) -> u32 {
+        self.order_hold_days
     }
 
     /// The same ledger in or out of demo mode. Outside it (the default, and always in
@@ -155,12 +243,34 @@ impl Ledger {
     /// The voucher behind a code; `UnknownCode` if none, `DemoVoucher` for a demo voucher
     /// outside demo mode.
     pub async fn balance(&self, code: &VoucherCode) -> LedgerResult<Voucher> {
-        let voucher = self
+        self.balance_at(code, Utc::now()).await
+    }
+
+    /// The voucher as it stands at `now`: holds of orders whose time ran out no longer count
+    /// in `held`, even before the order is closed (a read changes nothing, so the balance
+    /// check needs no write permission).
+    pub async fn balance_at(
+        &self,
+        code: &VoucherCode,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Voucher> {
+        let mut voucher = self
             .store
             .voucher(&code.hash(&self.pepper))
             .await?
             .ok_or(LedgerError::UnknownCode)?;
         self.check_demo(&voucher)?;
+        if !voucher.held.is_zero() {
+            for order in self.store.due_orders(now).await? {
+                for hold in order
+                    .holds
+                    .iter()
+                    .filter(|hold| hold.voucher == voucher.code_hash)
+                {
+                    voucher.held = voucher.held.checked_sub(hold.amount).unwrap_or(Money::ZERO);
+                }
+            }
+        }
         Ok(voucher)
     }
 
@@ -171,16 +281,106 @@ impl Ledger {
         request: &RedeemRequest,
         now: DateTime<Utc>,
     ) -> LedgerResult<Redemption> {
+        self.sell(&SaleRequest::from(request), now).await
+    }
+
+    /// A sale on one to `MAX_CODES` vouchers, paying in the order given, all or nothing.
+    pub async fn sell(
+        &self,
+        request: &SaleRequest,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Redemption> {
         check_key(&request.idempotency_key)?;
         check_text("cashier", &request.cashier)?;
         check_text("staff member", &request.member)?;
         let lines = merge_lines(&request.items)?;
+        let hashes = self.voucher_hashes(&request.codes)?;
+        let (items, total) = self.price(&request.items, &lines).await?;
+        self.expire_due(now).await?;
+        let request_hash = sale_fingerprint(&hashes, &lines, request.allow_cash)?;
+        let idempotency_key = scoped_key("redeem", &request.member, &request.idempotency_key);
+        let redemption_id = new_id("R", now)?;
+        let result = if let [voucher] = hashes.as_slice() {
+            // One voucher: the store's single-voucher path, as before several were possible.
+            let command = RedeemCommand {
+                idempotency_key: idempotency_key.clone(),
+                request_hash: request_hash.clone(),
+                redemption_id,
+                voucher: voucher.clone(),
+                code_hint: request.codes[0].hint(),
+                cashier: request.cashier.clone(),
+                items,
+                total,
+                allow_cash: request.allow_cash,
+                accept_demo: self.demo,
+                now,
+            };
+            self.store.redeem(&command).await
+        } else {
+            let command = SaleCommand {
+                idempotency_key: idempotency_key.clone(),
+                request_hash: request_hash.clone(),
+                redemption_id,
+                vouchers: hashes
+                    .iter()
+                    .cloned()
+                    .zip(request.codes.iter().map(VoucherCode::hint))
+                    .collect(),
+                cashier: request.cashier.clone(),
+                items,
+                total,
+                allow_cash: request.allow_cash,
+                accept_demo: self.demo,
+                now,
+            };
+            self.store.sell(&command).await
+        };
+        match result {
+            // Say which sale the key made when it made one on these vouchers.
+            Err(LedgerError::IdempotencyConflict) => {
+                match self
+                    .store
+                    .idempotent_redemption(&idempotency_key, now)
+                    .await?
+                {
+                    Some((stored_hash, redemption)) => {
+                        Err(key_conflict(&stored_hash, &request_hash, redemption))
+                    }
+                    None => Err(LedgerError::IdempotencyConflict),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The code hashes of 1 to `MAX_CODES` distinct codes.
+    fn voucher_hashes(&self, codes: &[VoucherCode]) -> LedgerResult<Vec<crate::code::CodeHash>> {
+        if codes.is_empty() || codes.len() > MAX_CODES {
+            return Err(LedgerError::Invalid(format!(
+                "give 1 to {MAX_CODES} voucher codes (got {})",
+                codes.len()
+            )));
+        }
+        let hashes: Vec<_> = codes.iter().map(|code| code.hash(&self.pepper)).collect();
+        let distinct: HashSet<_> = hashes.iter().collect();
+        if distinct.len() != hashes.len() {
+            return Err(LedgerError::Invalid("a voucher code is given twice".into()));
+        }
+        Ok(hashes)
+    }
+
+    /// Prices merged lines from the stored price list; `UnknownSku` names every position (in
+    /// the request as sent) whose SKU is not on it.
+    async fn price(
+        &self,
+        requested: &[LineRequest],
+        lines: &[LineRequest],
+    ) -> LedgerResult<(Vec<LineItem>, Money)> {
         let skus: Vec<String> = lines.iter().map(|line| line.sku.clone()).collect();
         let prices = self.store.prices(&skus).await?;
-
         let mut unknown_positions = Vec::new();
         let mut unknown_skus = Vec::new();
-        for (position, line) in request.items.iter().enumerate() {
+        for (position, line) in requested.iter().enumerate() {
             if !prices.contains_key(&line.sku) {
                 unknown_positions.push(position);
                 if !unknown_skus.contains(&line.sku) {
@@ -194,9 +394,8 @@ impl Ledger {
                 skus: unknown_skus,
             });
         }
-
         let mut items = Vec::with_capacity(lines.len());
-        for line in &lines {
+        for line in lines {
             let product = prices
                 .get(&line.sku)
                 .ok_or_else(|| LedgerError::Store("price vanished".into()))?;
@@ -216,39 +415,7 @@ impl Ledger {
         }
         let total = Money::checked_sum(items.iter().map(|item| item.total))
             .ok_or_else(|| LedgerError::Invalid("total too large".into()))?;
-
-        let (voucher, request_hash) = self.redeem_fingerprint(request, &lines)?;
-        let command = RedeemCommand {
-            idempotency_key: scoped_key("redeem", &request.member, &request.idempotency_key),
-            request_hash,
-            redemption_id: new_id("R", now)?,
-            voucher,
-            code_hint: request.code.hint(),
-            cashier: request.cashier.clone(),
-            items,
-            total,
-            allow_cash: request.allow_cash,
-            accept_demo: self.demo,
-            now,
-        };
-        match self.store.redeem(&command).await {
-            // Say which sale the key made when it made one on this voucher.
-            Err(LedgerError::IdempotencyConflict) => {
-                match self
-                    .store
-                    .idempotent_redemption(&command.idempotency_key, now)
-                    .await?
-                {
-                    Some((stored_hash, redemption)) => Err(key_conflict(
-                        &stored_hash,
-                        &command.request_hash,
-                        redemption,
-                    )),
-                    None => Err(LedgerError::IdempotencyConflict),
-                }
-            }
-            other => other,
-        }
+        Ok((items, total))
     }
 
     /// The stored answer of an earlier, identical redemption request (same key, same body, same
@@ -260,9 +427,19 @@ impl Ledger {
         request: &RedeemRequest,
         now: DateTime<Utc>,
     ) -> LedgerResult<Option<Redemption>> {
+        self.replay_sale(&SaleRequest::from(request), now).await
+    }
+
+    /// `replay` for a sale on several vouchers.
+    pub async fn replay_sale(
+        &self,
+        request: &SaleRequest,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Option<Redemption>> {
         check_key(&request.idempotency_key)?;
         let lines = merge_lines(&request.items)?;
-        let (_, request_hash) = self.redeem_fingerprint(request, &lines)?;
+        let hashes = self.voucher_hashes(&request.codes)?;
+        let request_hash = sale_fingerprint(&hashes, &lines, request.allow_cash)?;
         let key = scoped_key("redeem", &request.member, &request.idempotency_key);
         match self.store.idempotent_redemption(&key, now).await? {
             Some((stored_hash, redemption)) if stored_hash == request_hash => Ok(Some(redemption)),
@@ -273,29 +450,238 @@ impl Ledger {
         }
     }
 
-    /// The voucher's hash and the request's idempotency fingerprint.
-    fn redeem_fingerprint(
+    /// Closes, as `kedaluwarsa`, every open order whose hold has ended, releasing its holds;
+    /// answers how many it closed. Every path that reads or spends a voucher or an order calls
+    /// it before reading, so an ended hold is never seen (expiry "lazily on read"); `galeri
+    /// orders expire` does the same on a schedule.
+    pub async fn expire_due(&self, now: DateTime<Utc>) -> LedgerResult<u32> {
+        let due = self.store.due_orders(now).await?;
+        let mut closed = 0;
+        for order in &due {
+            let command = MoveOrderCommand {
+                order_id: order.id.clone(),
+                to: OrderStatus::Kedaluwarsa,
+                only_from: Vec::new(),
+                now,
+            };
+            match self.store.move_order(&command).await {
+                Ok(_) => closed += 1,
+                // Closed meanwhile by another request: released there, once.
+                Err(LedgerError::OrderConflict { .. }) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(closed)
+    }
+
+    /// Places an online order: prices the lines, holds the money on the vouchers (in the order
+    /// given, each up to its available balance) and answers the order with the buyer's token.
+    /// A replay (same key, same request) answers the first order and token again.
+    pub async fn place_order(
         &self,
-        request: &RedeemRequest,
-        lines: &[LineRequest],
-    ) -> LedgerResult<(crate::code::CodeHash, String)> {
-        let voucher = request.code.hash(&self.pepper);
-        let sale = fingerprint(&SaleFingerprint {
-            operation: "redeem",
-            voucher: voucher.as_str(),
-        })?;
-        let whole = fingerprint(&RedeemFingerprint {
-            operation: "redeem",
-            voucher: voucher.as_str(),
+        request: &OrderRequest,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<PlacedOrder> {
+        check_key(&request.idempotency_key)?;
+        let buyer = check_buyer(&request.buyer, request.fulfilment)?;
+        let note = match request.note.as_deref().map(str::trim) {
+            Some(note) if note.chars().count() > MAX_NOTE_CHARS => {
+                return Err(LedgerError::Invalid(format!(
+                    "note: at most {MAX_NOTE_CHARS} characters"
+                )))
+            }
+            Some("") | None => None,
+            Some(note) => Some(note.to_string()),
+        };
+        let lines = merge_lines(&request.items)?;
+        let hashes = self.voucher_hashes(&request.codes)?;
+        let (items, total) = self.price(&request.items, &lines).await?;
+        self.expire_due(now).await?;
+        let vouchers: Vec<&str> = hashes.iter().map(|hash| hash.as_str()).collect();
+        let request_hash = fingerprint(&OrderFingerprint {
+            operation: "order",
+            vouchers: vouchers.join(","),
             items: lines
                 .iter()
                 .map(|line| (line.sku.as_str(), line.qty))
                 .collect(),
-            allow_cash: request.allow_cash,
+            buyer: &buyer,
+            fulfilment: request.fulfilment,
+            note: note.as_deref(),
         })?;
-        // `<sale>.<request>`: stores compare it whole; the sale part tells a conflict on the
-        // same voucher from one on another.
-        Ok((voucher, format!("{}.{whole}", &sale[..SALE_PREFIX])))
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).map_err(LedgerError::store)?;
+        let order = Order {
+            id: order_id()?,
+            status: OrderStatus::Baru,
+            created_at: now,
+            expires_at: hold_end(now, self.order_hold_days)?,
+            closed_at: None,
+            fulfilment: request.fulfilment,
+            office: buyer.office.clone(),
+            items,
+            total,
+            held: Money::ZERO,
+            cash_due: total,
+            holds: Vec::new(),
+            redemption_id: None,
+            buyer: Some(buyer),
+            note,
+            token_salt: hex::encode(salt),
+        };
+        let command = PlaceOrderCommand {
+            // Anyone may order: the key is scoped to the operation only; the fingerprint
+            // covers the codes, so only their holder can replay an order.
+            idempotency_key: scoped_key("order", "public", &request.idempotency_key),
+            request_hash,
+            order,
+            vouchers: hashes
+                .iter()
+                .cloned()
+                .zip(request.codes.iter().map(VoucherCode::hint))
+                .collect(),
+            accept_demo: self.demo,
+        };
+        let mut order = self.store.place_order(&command).await?;
+        if order.token_salt.is_empty() {
+            // A replay: the stored answer leaves the salt out; the order has it.
+            order.token_salt = self
+                .store
+                .order(&order.id)
+                .await?
+                .ok_or(LedgerError::UnknownOrder)?
+                .token_salt;
+        }
+        let token = self.order_token(&order);
+        Ok(PlacedOrder { order, token })
+    }
+
+    /// The buyer's token of an order: a keyed hash of its id and random salt, so the store
+    /// keeps no token, and without the pepper none can be made from what it keeps.
+    fn order_token(&self, order: &Order) -> String {
+        let message = format!("order-token\0{}\0{}", order.id, order.token_salt);
+        format!("psn_{}", self.pepper.mac(message.as_bytes()))
+    }
+
+    /// One order, for the buyer holding its token or for staff; `UnknownOrder` if there is
+    /// none or the token does not match (the same answer, so a token cannot be probed).
+    pub async fn order(
+        &self,
+        id: &str,
+        access: OrderAccess<'_>,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Order> {
+        self.expire_due(now).await?;
+        let order = self
+            .store
+            .order(id)
+            .await?
+            .ok_or(LedgerError::UnknownOrder)?;
+        if let OrderAccess::Buyer { token } = access {
+            // Compared as digests, so the time taken says nothing about the token.
+            let expected = Sha256::digest(self.order_token(&order).as_bytes());
+            if Sha256::digest(token.as_bytes()) != expected {
+                return Err(LedgerError::UnknownOrder);
+            }
+        }
+        Ok(order)
+    }
+
+    /// Orders in these statuses, oldest first (the cashier's queue).
+    pub async fn orders(
+        &self,
+        statuses: &[OrderStatus],
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Vec<Order>> {
+        self.expire_due(now).await?;
+        self.store.orders(statuses).await
+    }
+
+    /// Moves an order forward (`diproses`, `siap`), for a cashier.
+    pub async fn move_order(
+        &self,
+        id: &str,
+        to: OrderStatus,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Order> {
+        if !matches!(to, OrderStatus::Diproses | OrderStatus::Siap) {
+            return Err(LedgerError::Invalid(format!(
+                "status can be moved to diproses or siap only (got {})",
+                to.as_str()
+            )));
+        }
+        self.expire_due(now).await?;
+        self.store
+            .move_order(&MoveOrderCommand {
+                order_id: id.to_string(),
+                to,
+                only_from: Vec::new(),
+                now,
+            })
+            .await
+    }
+
+    /// Cancels an order and releases its holds: the buyer while it is `baru`, staff while it
+    /// is open. Cancelling a cancelled order answers it as it is.
+    pub async fn cancel_order(
+        &self,
+        id: &str,
+        access: OrderAccess<'_>,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Order> {
+        // Checks the token (and expires the order if its hold ended).
+        self.order(id, access, now).await?;
+        let only_from = match access {
+            OrderAccess::Buyer { .. } => vec![OrderStatus::Baru],
+            OrderAccess::Staff => Vec::new(),
+        };
+        self.store
+            .move_order(&MoveOrderCommand {
+                order_id: id.to_string(),
+                to: OrderStatus::Batal,
+                only_from,
+                now,
+            })
+            .await
+    }
+
+    /// Hands an order over: its holds are captured as a redemption linked to it, for all its
+    /// lines or those handed over, and the rest of each hold is released.
+    pub async fn complete_order(
+        &self,
+        request: &CompleteRequest,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Redemption> {
+        check_key(&request.idempotency_key)?;
+        check_text("cashier", &request.cashier)?;
+        check_text("staff member", &request.member)?;
+        check_text("order id", &request.order_id)?;
+        let items = match &request.items {
+            Some(items) => Some(merge_lines(items)?),
+            None => None,
+        };
+        self.expire_due(now).await?;
+        let request_hash = fingerprint(&CompleteFingerprint {
+            operation: "complete",
+            order: &request.order_id,
+            items: items.as_ref().map(|lines| {
+                lines
+                    .iter()
+                    .map(|line| (line.sku.as_str(), line.qty))
+                    .collect()
+            }),
+        })?;
+        let command = CompleteOrderCommand {
+            idempotency_key: scoped_key("complete", &request.member, &request.idempotency_key),
+            request_hash,
+            redemption_id: new_id("R", now)?,
+            order_id: request.order_id.clone(),
+            items,
+            cashier: request.cashier.clone(),
+            accept_demo: self.demo,
+            now,
+        };
+        self.store.complete_order(&command).await
     }
 
     /// One redemption; `UnknownRedemption` if none.
@@ -364,8 +750,8 @@ impl Ledger {
         settle(from, to, &redemptions)
     }
 
-    /// Checks every voucher's books (face value = balance + redeemed − refunded) and every
-    /// batch against the vouchers found under its name (count × amount).
+    /// Checks every voucher's books (face value = balance + redeemed − refunded; held ≤
+    /// balance; held = what open orders hold on it) and every batch against the vouchers found under its name (count × amount).
     pub async fn audit(&self) -> LedgerResult<AuditReport> {
         let books = self.store.books().await?;
         let batches = self.store.batches().await?;
@@ -418,8 +804,12 @@ impl Ledger {
                 - i128::from(voucher.refunded.rupiah());
             // More refunded than redeemed, or more redeemed than the face value, means a
             // balance went negative at some point even if the sum happens to match.
-            let impossible =
-                voucher.refunded > voucher.redeemed || voucher.balance > voucher.face_value;
+            // Holds: never more than the balance, and exactly what open orders hold (every
+            // open hold belongs to an open order; a closed order holds nothing).
+            let impossible = voucher.refunded > voucher.redeemed
+                || voucher.balance > voucher.face_value
+                || voucher.held > voucher.balance
+                || voucher.held != voucher.open_holds;
             if expected != i128::from(voucher.face_value.rupiah()) || impossible {
                 report.discrepancies.push(voucher);
             }
@@ -536,6 +926,33 @@ fn merge_lines(items: &[LineRequest]) -> LedgerResult<Vec<LineRequest>> {
     Ok(merged)
 }
 
+/// A sale's idempotency fingerprint, `<sale>.<request>`: stores compare it whole; the sale
+/// part (the vouchers it pays from) tells a conflict on the same vouchers from one on others.
+/// One voucher fingerprints exactly as before several were possible, so records made then
+/// still replay.
+fn sale_fingerprint(
+    hashes: &[crate::code::CodeHash],
+    lines: &[LineRequest],
+    allow_cash: bool,
+) -> LedgerResult<String> {
+    let vouchers: Vec<&str> = hashes.iter().map(|hash| hash.as_str()).collect();
+    let voucher = vouchers.join(",");
+    let sale = fingerprint(&SaleFingerprint {
+        operation: "redeem",
+        voucher: &voucher,
+    })?;
+    let whole = fingerprint(&RedeemFingerprint {
+        operation: "redeem",
+        voucher: &voucher,
+        items: lines
+            .iter()
+            .map(|line| (line.sku.as_str(), line.qty))
+            .collect(),
+        allow_cash,
+    })?;
+    Ok(format!("{}.{whole}", &sale[..SALE_PREFIX]))
+}
+
 /// What a redemption's idempotency fingerprint covers; field order is the canonical order.
 #[derive(Serialize)]
 struct RedeemFingerprint<'a> {
@@ -567,6 +984,84 @@ fn key_conflict(stored_hash: &str, request_hash: &str, stored: Redemption) -> Le
         }
         _ => LedgerError::IdempotencyConflict,
     }
+}
+
+/// What an order's idempotency fingerprint covers.
+#[derive(Serialize)]
+struct OrderFingerprint<'a> {
+    operation: &'a str,
+    vouchers: String,
+    items: Vec<(&'a str, u32)>,
+    buyer: &'a Buyer,
+    fulfilment: Fulfilment,
+    note: Option<&'a str>,
+}
+
+/// What a hand-over's idempotency fingerprint covers.
+#[derive(Serialize)]
+struct CompleteFingerprint<'a> {
+    operation: &'a str,
+    order: &'a str,
+    items: Option<Vec<(&'a str, u32)>>,
+}
+
+/// The buyer as stored: name and office trimmed, WhatsApp normalized; the office required for
+/// delivery.
+fn check_buyer(buyer: &Buyer, fulfilment: Fulfilment) -> LedgerResult<Buyer> {
+    let name = buyer.name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(LedgerError::Invalid(format!(
+            "buyer name: 1 to {MAX_NAME_CHARS} printable characters"
+        )));
+    }
+    let whatsapp = normalize_whatsapp(&buyer.whatsapp).ok_or_else(|| {
+        LedgerError::Invalid("buyer whatsapp: not a mobile number (08…, +628…)".into())
+    })?;
+    let office = buyer
+        .office
+        .as_deref()
+        .map(str::trim)
+        .filter(|office| !office.is_empty());
+    if office.is_some_and(|office| {
+        office.chars().count() > MAX_NAME_CHARS || office.chars().any(char::is_control)
+    }) {
+        return Err(LedgerError::Invalid(format!(
+            "buyer office: at most {MAX_NAME_CHARS} printable characters"
+        )));
+    }
+    if fulfilment == Fulfilment::Delivery && office.is_none() {
+        return Err(LedgerError::Invalid(
+            "buyer office: required for delivery".into(),
+        ));
+    }
+    Ok(Buyer {
+        name: name.to_string(),
+        whatsapp,
+        office: office.map(str::to_string),
+    })
+}
+
+/// A new order id, short enough to read over the phone: `P-` and two groups of four Crockford
+/// characters (40 random bits; no I, L, O or U to mishear).
+pub fn order_id() -> LedgerResult<String> {
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random).map_err(LedgerError::store)?;
+    let chars: String = random
+        .iter()
+        .map(|b| ALPHABET[(b % 32) as usize] as char)
+        .collect();
+    Ok(format!("P-{}-{}", &chars[..4], &chars[4..]))
+}
+
+/// When a hold placed at `now` ends: the end of the WIB day `days` days after the order day.
+pub fn hold_end(now: DateTime<Utc>, days: u32) -> LedgerResult<DateTime<Utc>> {
+    let last_day = wib_date(now)
+        .checked_add_days(chrono::Days::new(u64::from(days) + 1))
+        .ok_or_else(|| LedgerError::Invalid("date out of range".into()))?;
+    wib_midnight(last_day)
 }
 
 /// What a refund's idempotency fingerprint covers.
@@ -827,6 +1322,8 @@ mod tests {
                 balance_after: rp(paid),
             }),
             demo: false,
+            payments: vec![],
+            order_id: None,
         };
         let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();
         let settlement = settle(

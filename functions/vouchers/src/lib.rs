@@ -15,6 +15,9 @@ pub mod store;
 
 pub use code::{CodeError, CodeHash, Pepper, TypedCode, VoucherCode};
 pub use error::{LedgerError, LedgerResult};
-pub use ledger::{Ledger, RedeemRequest, RefundRequest};
+pub use ledger::{
+    CompleteRequest, Ledger, OrderAccess, OrderRequest, PlacedOrder, RedeemRequest, RefundRequest,
+    SaleRequest,
+};
 pub use money::{format_rupiah, Money};
 pub use store::VoucherStore;

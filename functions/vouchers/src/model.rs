@@ -43,9 +43,17 @@ pub struct Voucher {
     /// Work unit (OPD) the batch was ordered for.
     pub unit: Option<String>,
     pub issued_at: DateTime<Utc>,
+    /// Held for open online orders: still on the voucher, but not spendable elsewhere.
+    #[serde(default)]
+    pub held: Money,
 }
 
 impl Voucher {
+    /// What can be spent now: `balance − held` (never below 0).
+    pub fn available(&self) -> Money {
+        self.balance.checked_sub(self.held).unwrap_or(Money::ZERO)
+    }
+
     /// Whether this is a demo voucher ([`DEMO_BATCH_PREFIX`]).
     pub fn is_demo(&self) -> bool {
         is_demo_batch(&self.batch)
@@ -123,6 +131,21 @@ pub struct Redemption {
     /// Paid with a demo voucher (`galeri serve --demo`): not real money.
     #[serde(default)]
     pub demo: bool,
+    /// Each voucher that paid, in the order the codes were given (`voucher_paid` is their sum).
+    #[serde(default)]
+    pub payments: Vec<Payment>,
+    /// The online order this sale completed, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+}
+
+/// One voucher's share of a redemption.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub code_hint: String,
+    pub amount: Money,
+    /// That voucher's balance right after the sale.
+    pub balance_after: Money,
 }
 
 /// The reversal of a whole redemption: the voucher part goes back on the voucher.
@@ -193,6 +216,13 @@ pub struct VoucherBooks {
     pub balance: Money,
     pub redeemed: Money,
     pub refunded: Money,
+    /// Held for open orders, as kept on the voucher (must not exceed the balance) …
+    #[serde(default)]
+    pub held: Money,
+    /// … and as the open orders' holds on it sum up (must equal `held`: every open hold
+    /// belongs to an open order, and no closed order still holds).
+    #[serde(default)]
+    pub open_holds: Money,
 }
 
 /// Result of `audit`.
@@ -240,4 +270,148 @@ pub struct StaffToken {
     pub name: String,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Where an online order stands. `baru` → `diproses` → `siap` → `selesai`; `batal` and
+/// `kedaluwarsa` from any of the first three. The names are what staff and buyers read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderStatus {
+    Baru,
+    Diproses,
+    Siap,
+    Selesai,
+    Batal,
+    Kedaluwarsa,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 6] = [
+        OrderStatus::Baru,
+        OrderStatus::Diproses,
+        OrderStatus::Siap,
+        OrderStatus::Selesai,
+        OrderStatus::Batal,
+        OrderStatus::Kedaluwarsa,
+    ];
+    /// The statuses in which an order still holds money.
+    pub const OPEN: [OrderStatus; 3] =
+        [OrderStatus::Baru, OrderStatus::Diproses, OrderStatus::Siap];
+
+    pub fn is_open(self) -> bool {
+        OrderStatus::OPEN.contains(&self)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Baru => "baru",
+            OrderStatus::Diproses => "diproses",
+            OrderStatus::Siap => "siap",
+            OrderStatus::Selesai => "selesai",
+            OrderStatus::Batal => "batal",
+            OrderStatus::Kedaluwarsa => "kedaluwarsa",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<OrderStatus> {
+        OrderStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+}
+
+/// How the buyer gets the goods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fulfilment {
+    /// Collected at the gallery.
+    Pickup,
+    /// Delivered to the buyer's office.
+    Delivery,
+}
+
+impl Fulfilment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fulfilment::Pickup => "pickup",
+            Fulfilment::Delivery => "delivery",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Fulfilment> {
+        match text {
+            "pickup" => Some(Fulfilment::Pickup),
+            "delivery" => Some(Fulfilment::Delivery),
+            _ => None,
+        }
+    }
+}
+
+/// Who ordered: personal data, shown to staff only, never logged, reduced to the office 90 days
+/// after the order closes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Buyer {
+    pub name: String,
+    /// Normalized `62…` (DOMAIN.md).
+    pub whatsapp: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office: Option<String>,
+}
+
+/// A WhatsApp number normalized to `628…` (DOMAIN.md): non-digits stripped, `0…` → `62…`,
+/// `8…` → `628…`; `None` unless it is a mobile number (`^628\d{8,12}$`). The catalog's producer
+/// contacts and the orders' buyers both go through here.
+pub fn normalize_whatsapp(value: &str) -> Option<String> {
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    let normalized = if let Some(rest) = digits.strip_prefix('0') {
+        format!("62{rest}")
+    } else if digits.starts_with('8') {
+        format!("62{digits}")
+    } else {
+        digits
+    };
+    let tail = normalized.strip_prefix("628").unwrap_or("");
+    (normalized.starts_with("628") && (8..=12).contains(&tail.len())).then_some(normalized)
+}
+
+/// What one voucher holds for an order. `voucher` is the store's key and never leaves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    #[serde(skip)]
+    pub voucher: CodeHash,
+    pub code_hint: String,
+    pub amount: Money,
+}
+
+/// An online order and the hold it keeps on its vouchers while open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: String,
+    pub status: OrderStatus,
+    pub created_at: DateTime<Utc>,
+    /// When the hold ends if the order is still open (the end of a WIB day).
+    pub expires_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+    pub fulfilment: Fulfilment,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office: Option<String>,
+    pub items: Vec<LineItem>,
+    pub total: Money,
+    /// Sum of the holds as placed.
+    pub held: Money,
+    /// `total − held`: paid in cash at hand-over.
+    pub cash_due: Money,
+    pub holds: Vec<Hold>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redemption_id: Option<String>,
+    /// Staff only (the API leaves it out for the buyer); `None` once pruned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer: Option<Buyer>,
+    /// Staff only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Random salt of the buyer's order token (a keyed hash of id and salt); never answered.
+    #[serde(skip)]
+    pub token_salt: String,
 }

@@ -8,8 +8,8 @@
 use crate::code::CodeHash;
 use crate::error::LedgerResult;
 use crate::model::{
-    CatalogItem, LedgerEntry, LineItem, NewBatch, Redemption, Refund, StaffToken, Voucher,
-    VoucherBooks,
+    CatalogItem, LedgerEntry, LineItem, LineRequest, NewBatch, Order, OrderStatus, Redemption,
+    Refund, StaffToken, Voucher, VoucherBooks,
 };
 use crate::money::Money;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -43,6 +43,59 @@ pub struct RefundCommand {
     pub refund_id: String,
     pub redemption_id: String,
     pub supervisor: String,
+    pub now: DateTime<Utc>,
+}
+
+/// A sale paid by several vouchers (1–5, in paying order) that the ledger has priced.
+#[derive(Debug, Clone)]
+pub struct SaleCommand {
+    pub idempotency_key: String,
+    pub request_hash: String,
+    pub redemption_id: String,
+    /// (code hash, hint) of each voucher, in the order they pay; distinct.
+    pub vouchers: Vec<(CodeHash, String)>,
+    pub cashier: String,
+    pub items: Vec<LineItem>,
+    pub total: Money,
+    pub allow_cash: bool,
+    pub accept_demo: bool,
+    pub now: DateTime<Utc>,
+}
+
+/// An online order the ledger has priced; the store decides the holds (`rules::place_order`).
+#[derive(Debug, Clone)]
+pub struct PlaceOrderCommand {
+    pub idempotency_key: String,
+    pub request_hash: String,
+    /// The order as placed: id, times, items, total, fulfilment, buyer, token salt. Status,
+    /// holds, held and cash due are decided by the store under its atomicity.
+    pub order: Order,
+    /// (code hash, hint) of each voucher, in the order they hold; distinct.
+    pub vouchers: Vec<(CodeHash, String)>,
+    pub accept_demo: bool,
+}
+
+/// The hand-over of an order: its holds captured as a redemption (`rules::capture`).
+#[derive(Debug, Clone)]
+pub struct CompleteOrderCommand {
+    pub idempotency_key: String,
+    pub request_hash: String,
+    pub redemption_id: String,
+    pub order_id: String,
+    /// The lines handed over (each at most as ordered); `None` for every ordered line.
+    pub items: Option<Vec<LineRequest>>,
+    pub cashier: String,
+    pub accept_demo: bool,
+    pub now: DateTime<Utc>,
+}
+
+/// A status change of an order (`rules::move_order`); closing it releases its holds.
+#[derive(Debug, Clone)]
+pub struct MoveOrderCommand {
+    pub order_id: String,
+    pub to: OrderStatus,
+    /// The statuses it may leave; empty for any open one.
+    pub only_from: Vec<OrderStatus>,
     pub now: DateTime<Utc>,
 }
 
@@ -93,6 +146,36 @@ pub trait VoucherStore: Send + Sync {
         idempotency_key: &str,
         now: DateTime<Utc>,
     ) -> LedgerResult<Option<(String, Redemption)>>;
+
+    /// Commits a sale on several vouchers atomically (all or nothing), like `redeem`: the
+    /// decision is `rules::sale` on the vouchers as read inside the atomic write, which also
+    /// checks that each voucher is still as read. Same idempotency scope as `redeem`.
+    async fn sell(&self, command: &SaleCommand) -> LedgerResult<Redemption>;
+
+    /// Places an order atomically: `rules::place_order` on the vouchers as read, their `held`
+    /// raised, the order and the idempotency record written, in one write. `available` never
+    /// goes below zero under any concurrency.
+    async fn place_order(&self, command: &PlaceOrderCommand) -> LedgerResult<Order>;
+
+    /// One order, with buyer, note and token salt; `None` if there is none.
+    async fn order(&self, id: &str) -> LedgerResult<Option<Order>>;
+
+    /// Orders in these statuses, oldest first.
+    async fn orders(&self, statuses: &[OrderStatus]) -> LedgerResult<Vec<Order>>;
+
+    /// Open orders whose hold ended by `now` (`expires_at <= now`), without buyer or note:
+    /// what expiry closes, and what a balance check leaves out of `held`.
+    async fn due_orders(&self, now: DateTime<Utc>) -> LedgerResult<Vec<Order>>;
+
+    /// Moves an order (`rules::move_order`) atomically; closing it (`batal`, `kedaluwarsa`)
+    /// releases each hold from its voucher in the same write, so a release happens once.
+    /// `UnknownOrder` if there is none.
+    async fn move_order(&self, command: &MoveOrderCommand) -> LedgerResult<Order>;
+
+    /// Captures an order's holds as a redemption linked to it (`rules::capture`), releases
+    /// the rest of each hold and marks the order `selesai`, in one write: at most once per
+    /// order. Idempotent on the key like `redeem`.
+    async fn complete_order(&self, command: &CompleteOrderCommand) -> LedgerResult<Redemption>;
 
     /// Reverses a redemption once: its `voucher_paid` goes back on the voucher. Idempotent on
     /// the key like `redeem`; a second refund under another key is `AlreadyRefunded`.

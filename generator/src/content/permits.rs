@@ -70,22 +70,9 @@ pub fn check_halal(value: &str) -> Result<(), Problem> {
 /// Normalizes a WhatsApp number to `628…` (DOMAIN.md): strip non-digits; `0…` → `62…`,
 /// `8…` → `628…`. Valid mobile numbers match `^628\d{8,12}$`.
 pub fn normalize_whatsapp(value: &str) -> Result<String, Problem> {
-    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
-    let normalized = if let Some(rest) = digits.strip_prefix('0') {
-        format!("62{rest}")
-    } else if digits.starts_with('8') {
-        format!("62{digits}")
-    } else {
-        digits
-    };
-    let tail = normalized.strip_prefix("628").unwrap_or("");
-    if normalized.starts_with("628") && (8..=12).contains(&tail.len()) {
-        Ok(normalized)
-    } else {
-        Err(Problem::WhatsApp {
-            value: value.into(),
-        })
-    }
+    galeri_vouchers::model::normalize_whatsapp(value).ok_or_else(|| Problem::WhatsApp {
+        value: value.into(),
+    })
 }
 
 /// A loose email check: one `@`, something before it, a dot in the domain, no spaces.

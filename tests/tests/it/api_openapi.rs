@@ -128,9 +128,14 @@ fn mutations_require_an_idempotency_key_and_staff_routes_declare_bearer_auth() {
             })
             .unwrap_or_default();
         let has_key = parameters.iter().any(|p| p.ends_with("/IdempotencyKey"));
-        let mutation = path == "/v1/redemptions" || path.ends_with("/refund");
+        let mutation = path == "/v1/redemptions"
+            || path.ends_with("/refund")
+            || path.ends_with("/complete")
+            || (method == "POST" && path == "/v1/orders");
         assert_eq!(has_key, mutation, "{method} {path}: Idempotency-Key");
-        let public = path == "/v1/balance" || path == "/v1/health";
+        let public = path == "/v1/balance"
+            || path == "/v1/health"
+            || (method == "POST" && path == "/v1/orders");
         assert_eq!(
             operation["security"].is_null(),
             public,
@@ -187,6 +192,10 @@ fn every_problem_type_is_in_the_contract() {
         },
         ApiError::UnknownSku { errors: vec![] },
         ApiError::UnknownRedemption,
+        ApiError::UnknownOrder,
+        ApiError::OrderConflict {
+            status: galeri_vouchers::model::OrderStatus::Batal,
+        },
         ApiError::AlreadyRefunded {
             refund_id: String::new(),
         },

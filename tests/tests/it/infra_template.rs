@@ -22,8 +22,8 @@ use chrono::{NaiveDate, Utc};
 use galeri_api::auth::mint_token;
 use galeri_api::{function_app, Api, AppState, Function, Grant, On};
 use galeri_vouchers::dynamodb::DynamoStore;
-use galeri_vouchers::model::{NewBatch, Role};
-use galeri_vouchers::{Ledger, Money, Pepper, VoucherStore};
+use galeri_vouchers::model::{Buyer, Fulfilment, LineRequest, NewBatch, Role};
+use galeri_vouchers::{Ledger, Money, OrderRequest, Pepper, VoucherStore};
 use http_body_util::BodyExt;
 use serde_json::json;
 use serde_yaml::{Mapping, Value};
@@ -691,6 +691,30 @@ impl Recorded {
         let (status, body) = recorded.sale(0, "grants-setup-sale-0001").await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         recorded.sold = body["id"].as_str().expect("redemption id").to_string();
+        // An order placed long ago and still open: its hold has run out, so a balance check
+        // on that voucher reads the queue, and the next sale closes the order first.
+        let long_ago = now - chrono::Duration::days(30);
+        let due = OrderRequest {
+            idempotency_key: "grants-setup-order-0001".into(),
+            codes: vec![galeri_vouchers::VoucherCode::parse(&recorded.codes[1]).expect("code")],
+            items: vec![LineRequest {
+                sku: "KERIPIK-10".into(),
+                qty: 1,
+            }],
+            buyer: Buyer {
+                name: "Sari".into(),
+                whatsapp: "081234567890".into(),
+                office: None,
+            },
+            fulfilment: Fulfilment::Pickup,
+            note: None,
+        };
+        recorded
+            .state
+            .ledger
+            .place_order(&due, long_ago)
+            .await
+            .expect("order");
         recorded.recorder.take();
         recorded
     }
@@ -819,6 +843,95 @@ impl Recorded {
                 answers.push((
                     StatusCode::OK,
                     self.send(function, "GET", &path, token, None, None).await,
+                ));
+            }
+            Function::Orders => {
+                let order = |code: &str| {
+                    Some(json!({
+                        "codes": [code],
+                        "items": [{"sku": "KERIPIK-10", "qty": 2}],
+                        "buyer": {"name": "Sari", "whatsapp": "0812 3456 7890"},
+                        "fulfilment": "pickup",
+                    }))
+                };
+                let place = |key: &'static str| {
+                    self.send(
+                        function,
+                        "POST",
+                        "/v1/orders",
+                        None,
+                        Some(key),
+                        order(&self.codes[2]),
+                    )
+                };
+                let placed = place("grants-order-000000001").await;
+                answers.push((StatusCode::CREATED, placed.clone()));
+                // The replay answers from the idempotency record.
+                answers.push((StatusCode::CREATED, place("grants-order-000000001").await));
+                answers.push((
+                    StatusCode::NOT_FOUND,
+                    self.send(
+                        function,
+                        "POST",
+                        "/v1/orders",
+                        None,
+                        Some("grants-order-000000002"),
+                        order(&stranger),
+                    )
+                    .await,
+                ));
+                let id = placed.1["id"].as_str().expect("order id").to_string();
+                let token = Some(self.cashier.as_str());
+                let path = format!("/v1/orders/{id}");
+                answers.push((
+                    StatusCode::OK,
+                    self.send(function, "GET", &path, token, None, None).await,
+                ));
+                answers.push((
+                    StatusCode::OK,
+                    self.send(function, "GET", "/v1/orders", token, None, None)
+                        .await,
+                ));
+                let status = Some(json!({"status": "siap"}));
+                answers.push((
+                    StatusCode::OK,
+                    self.send(
+                        function,
+                        "POST",
+                        &format!("{path}/status"),
+                        token,
+                        None,
+                        status,
+                    )
+                    .await,
+                ));
+                let key = Some("grants-complete-00000001");
+                answers.push((
+                    StatusCode::CREATED,
+                    self.send(
+                        function,
+                        "POST",
+                        &format!("{path}/complete"),
+                        token,
+                        key,
+                        None,
+                    )
+                    .await,
+                ));
+                let other = place("grants-order-000000003").await;
+                answers.push((StatusCode::CREATED, other.clone()));
+                let other = other.1["id"].as_str().expect("order id").to_string();
+                answers.push((
+                    StatusCode::OK,
+                    self.send(
+                        function,
+                        "POST",
+                        &format!("/v1/orders/{other}/cancel"),
+                        token,
+                        None,
+                        None,
+                    )
+                    .await,
                 ));
             }
             Function::Report => {
@@ -1018,7 +1131,15 @@ fn anonymous_and_staff_traffic_are_throttled_apart_and_redeem_has_its_own_concur
     );
     for function in Function::ALL {
         for route in function.routes() {
-            let needs_token = !matches!(route.path, "/v1/balance" | "/v1/health");
+            // The buyer's order routes are anonymous (the order token is no staff token).
+            let needs_token = !matches!(
+                (route.method.as_str(), route.path),
+                ("POST", "/v1/balance")
+                    | ("GET", "/v1/health")
+                    | ("POST", "/v1/orders")
+                    | ("GET", "/v1/orders/{id}")
+                    | ("POST", "/v1/orders/{id}/cancel")
+            );
             assert_eq!(
                 route.api == Api::Staff,
                 needs_token,
@@ -1099,7 +1220,10 @@ fn every_write_is_limited_to_the_items_it_is_for() {
         "dynamodb:BatchWriteItem",
     ];
     for function in Function::ALL {
-        let money_writer = matches!(function, Function::Redeem | Function::Refund);
+        let money_writer = matches!(
+            function,
+            Function::Redeem | Function::Refund | Function::Orders
+        );
         for grant in function.grants() {
             for action in grant.actions {
                 assert!(
@@ -1127,9 +1251,17 @@ fn every_write_is_limited_to_the_items_it_is_for() {
             );
             if money_writer && !counter_only {
                 // A sale or refund touches its voucher, its redemption and its own operation's
-                // idempotency records, and never a token, price or counter.
+                // idempotency records, and never a token, price or counter; orders (and a
+                // sale closing an expired one) also touch the order and its buyer's contact.
                 let operation = format!("I#{}#*", function.name());
-                let allowed = ["V#*", "R#*", operation.as_str()];
+                let mut allowed = vec!["V#*", "R#*", operation.as_str()];
+                match function {
+                    Function::Redeem => allowed.extend(["O#*", "OB#*"]),
+                    Function::Orders => {
+                        allowed.extend(["O#*", "OB#*", "I#order#*", "I#complete#*"])
+                    }
+                    _ => {}
+                }
                 for prefix in grant.leading_keys {
                     assert!(allowed.contains(prefix), "{}: {prefix}", function.name());
                 }

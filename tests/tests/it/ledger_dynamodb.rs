@@ -57,6 +57,11 @@ mod conformance {
     galeri_tests::conformance_tests!(super::store_under_test());
 }
 
+/// Issue 8: several vouchers per sale, holds and online orders.
+mod orders {
+    galeri_tests::conformance_order_tests!(super::store_under_test());
+}
+
 fn rp(rupiah: i64) -> Money {
     Money::new(rupiah).unwrap_or_default()
 }

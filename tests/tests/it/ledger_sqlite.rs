@@ -27,6 +27,12 @@ async fn fresh_store() -> StoreUnderTest {
 
 galeri_tests::conformance_tests!(fresh_store());
 
+/// Issue 8: several vouchers per sale, holds and online orders.
+mod orders {
+    use super::fresh_store;
+    galeri_tests::conformance_order_tests!(fresh_store());
+}
+
 /// The admin commands over a SQLite file: issue writes the codes once (0600, never over an
 /// existing file), load-catalog sets the price list, audit passes on honest books.
 mod cli {

@@ -3,7 +3,7 @@
 
 use super::keys::*;
 use super::*;
-use crate::model::{EntryKind, Role};
+use crate::model::{EntryKind, Payment, Role};
 use chrono::{NaiveDate, SecondsFormat};
 
 pub(super) fn keyed(partition: &str, sort: &str, record: &str) -> Item {
@@ -37,6 +37,7 @@ pub(super) fn voucher_item(voucher: &Voucher, seq: i64) -> Item {
     }
     item.insert("issued_at".into(), s(timestamp(voucher.issued_at)));
     item.insert("seq".into(), n(seq));
+    item.insert("held".into(), money(voucher.held));
     item
 }
 
@@ -257,16 +258,56 @@ impl StoredVoucher {
                 batch: text(item, "batch")?,
                 unit: optional_text(item, "unit")?,
                 issued_at: time_of(item, "issued_at")?,
+                // Vouchers written before holds existed hold nothing.
+                held: match item.get("held") {
+                    Some(_) => money_of(item, "held")?,
+                    None => Money::ZERO,
+                },
             },
             seq: integer(item, "seq")?,
         })
     }
 }
 
-/// A redemption with the voucher it was paid from (which the API never shows).
+/// A redemption with the vouchers it was paid from (which the API never shows).
 pub(super) struct StoredRedemption {
     pub(super) redemption: Redemption,
+    /// The voucher of each payment, aligned with `redemption.payments`.
+    pub(super) payers: Vec<CodeHash>,
+}
+
+/// A payment as stored on a redemption item (`payments`, JSON): with its voucher.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(super) struct StoredPayment {
     pub(super) voucher: CodeHash,
+    pub(super) code_hint: String,
+    pub(super) amount: Money,
+    pub(super) balance_after: Money,
+}
+
+/// A redemption item that names every paying voucher (`payers`, aligned with the payments),
+/// and the order it completed, if any.
+pub(super) fn sale_item(redemption: &Redemption, payers: &[CodeHash]) -> LedgerResult<Item> {
+    let first = payers
+        .first()
+        .ok_or_else(|| LedgerError::Store("sale without voucher".into()))?;
+    let mut item = redemption_item(redemption, first)?;
+    let payments: Vec<StoredPayment> = payers
+        .iter()
+        .zip(&redemption.payments)
+        .map(|(voucher, payment)| StoredPayment {
+            voucher: voucher.clone(),
+            code_hint: payment.code_hint.clone(),
+            amount: payment.amount,
+            balance_after: payment.balance_after,
+        })
+        .collect();
+    let payments = serde_json::to_string(&payments).map_err(LedgerError::store)?;
+    item.insert("payments".into(), s(payments));
+    if let Some(order) = &redemption.order_id {
+        item.insert("order_id".into(), s(order));
+    }
+    Ok(item)
 }
 
 impl StoredRedemption {
@@ -274,6 +315,19 @@ impl StoredRedemption {
         let items: Vec<LineItem> = serde_json::from_str(&text(item, "items")?)
             .map_err(|error| LedgerError::Store(format!("redemption items unreadable: {error}")))?;
         let id = text(item, "id")?;
+        let voucher = CodeHash(text(item, "voucher")?);
+        // A sale on one voucher, written before payments were listed, is one payment.
+        let payments: Vec<StoredPayment> = match optional_text(item, "payments")? {
+            Some(json) => serde_json::from_str(&json).map_err(|error| {
+                LedgerError::Store(format!("redemption payments unreadable: {error}"))
+            })?,
+            None => vec![StoredPayment {
+                voucher: voucher.clone(),
+                code_hint: text(item, "code_hint")?,
+                amount: money_of(item, "voucher_paid")?,
+                balance_after: money_of(item, "balance_after")?,
+            }],
+        };
         let refund = match optional_text(item, "refund_id")? {
             Some(refund_id) => Some(Refund {
                 id: refund_id,
@@ -299,8 +353,20 @@ impl StoredRedemption {
                 balance_after: money_of(item, "balance_after")?,
                 refund,
                 demo: matches!(item.get("demo"), Some(AttributeValue::Bool(true))),
+                payments: payments
+                    .iter()
+                    .map(|payment| Payment {
+                        code_hint: payment.code_hint.clone(),
+                        amount: payment.amount,
+                        balance_after: payment.balance_after,
+                    })
+                    .collect(),
+                order_id: optional_text(item, "order_id")?,
             },
-            voucher: CodeHash(text(item, "voucher")?),
+            payers: payments
+                .into_iter()
+                .map(|payment| payment.voucher)
+                .collect(),
         })
     }
 }

@@ -45,3 +45,18 @@ pub(super) fn token_id_partition(id: &str) -> String {
 pub(super) fn failure_partition(subject: &str, window_start: DateTime<Utc>) -> String {
     format!("F#{subject}#{}", timestamp(window_start))
 }
+
+pub(super) fn order_partition(id: &str) -> String {
+    format!("O#{id}")
+}
+
+/// The buyer's contact of an order, in an item of its own so that DynamoDB's TTL can delete
+/// it 90 days after the order closes while the order stays.
+pub(super) fn order_buyer_partition(id: &str) -> String {
+    format!("OB#{id}")
+}
+
+/// GSI1 partition of the orders in one status (the cashier's queue, oldest first).
+pub(super) fn order_status_partition(status: crate::model::OrderStatus) -> String {
+    format!("ORDERS#{}", status.as_str())
+}

@@ -12,6 +12,7 @@ mod idempotency;
 mod items;
 mod keys;
 mod lookups;
+mod orders;
 mod pepper;
 mod prices;
 mod redeem;
@@ -26,11 +27,14 @@ mod vouchers;
 use crate::code::CodeHash;
 use crate::error::{LedgerError, LedgerResult};
 use crate::model::{
-    CatalogItem, LedgerEntry, LineItem, NewBatch, Redemption, Refund, StaffToken, Voucher,
-    VoucherBooks, VoucherStatus,
+    CatalogItem, LedgerEntry, LineItem, NewBatch, Order, OrderStatus, Redemption, Refund,
+    StaffToken, Voucher, VoucherBooks, VoucherStatus,
 };
 use crate::money::Money;
-use crate::store::{wib_date, RedeemCommand, RefundCommand, VoucherStore};
+use crate::store::{
+    wib_date, CompleteOrderCommand, MoveOrderCommand, PlaceOrderCommand, RedeemCommand,
+    RefundCommand, SaleCommand, VoucherStore,
+};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
@@ -140,6 +144,34 @@ impl VoucherStore for DynamoStore {
 
     async fn redemption(&self, id: &str) -> LedgerResult<Option<Redemption>> {
         redeem::redemption(self, id).await
+    }
+
+    async fn sell(&self, command: &SaleCommand) -> LedgerResult<Redemption> {
+        orders::sell(self, command).await
+    }
+
+    async fn place_order(&self, command: &PlaceOrderCommand) -> LedgerResult<Order> {
+        orders::place_order(self, command).await
+    }
+
+    async fn order(&self, id: &str) -> LedgerResult<Option<Order>> {
+        orders::order(self, id).await
+    }
+
+    async fn orders(&self, statuses: &[OrderStatus]) -> LedgerResult<Vec<Order>> {
+        orders::orders(self, statuses).await
+    }
+
+    async fn due_orders(&self, now: DateTime<Utc>) -> LedgerResult<Vec<Order>> {
+        orders::due_orders(self, now).await
+    }
+
+    async fn move_order(&self, command: &MoveOrderCommand) -> LedgerResult<Order> {
+        orders::move_order(self, command).await
+    }
+
+    async fn complete_order(&self, command: &CompleteOrderCommand) -> LedgerResult<Redemption> {
+        orders::complete_order(self, command).await
     }
 
     async fn idempotent_redemption(

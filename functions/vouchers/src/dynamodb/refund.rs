@@ -2,7 +2,7 @@
 
 use super::items::*;
 use super::keys::*;
-use super::retry::{NextStep, MAX_STALE_RETRIES};
+use super::retry::{Layout, NextStep, MAX_STALE_RETRIES};
 use super::*;
 use crate::model::EntryKind;
 use crate::rules;
@@ -27,24 +27,20 @@ pub(super) async fn refund(store: &DynamoStore, command: &RefundCommand) -> Ledg
                 refund_id: refund.id.clone(),
             });
         }
-        let current = store
-            .stored_voucher(&redemption.voucher)
-            .await?
-            .ok_or_else(|| {
+        let mut current = Vec::with_capacity(redemption.payers.len());
+        for payer in &redemption.payers {
+            current.push(store.stored_voucher(payer).await?.ok_or_else(|| {
                 LedgerError::Store(format!(
                     "voucher of redemption {} is missing",
                     command.redemption_id
                 ))
-            })?;
-        let refund = rules::refund(command, &redemption.redemption, &current.voucher)?;
-        let (paid, balance_after) = (refund.voucher_amount, refund.balance_after);
-        let entry = LedgerEntry {
-            at: command.now,
-            kind: EntryKind::Refunded,
-            amount: paid,
-            balance_after,
-            reference: refund.id.clone(),
-        };
+            })?);
+        }
+        let vouchers: Vec<Voucher> = current
+            .iter()
+            .map(|stored| stored.voucher.clone())
+            .collect();
+        let (refund, balances) = rules::refund_each(command, &redemption.redemption, &vouchers)?;
         let mark_refunded = Update::builder()
             .table_name(&store.table)
             .key(
@@ -66,22 +62,52 @@ pub(super) async fn refund(store: &DynamoStore, command: &RefundCommand) -> Ledg
             .expression_attribute_values(":balance_after", money(refund.balance_after))
             .build()
             .map_err(LedgerError::store)?;
-        // A refund corrects a sale: it goes through on a void or expired voucher too.
-        let items = vec![
-            store.voucher_update(&current, balance_after, false)?,
-            store.idempotency_put(&idempotency, &command.request_hash, &refund, command.now)?,
-            TransactWriteItem::builder().update(mark_refunded).build(),
-            store.put(
-                entry_item(&redemption.voucher, current.seq + 1, &entry),
+        // A refund corrects a sale: it goes through on a void or expired voucher too. Each
+        // share goes back on its own voucher. Vouchers first, as the retry layout expects.
+        let mut items = Vec::with_capacity(2 + 2 * current.len());
+        for (stored, balance_after) in current.iter().zip(&balances) {
+            items.push(store.voucher_set(stored, *balance_after, stored.voucher.held, false)?);
+        }
+        let idempotency_index = items.len();
+        items.push(store.idempotency_put(
+            &idempotency,
+            &command.request_hash,
+            &refund,
+            command.now,
+        )?);
+        items.push(TransactWriteItem::builder().update(mark_refunded).build());
+        for ((stored, payment), balance_after) in current
+            .iter()
+            .zip(&redemption.redemption.payments)
+            .zip(&balances)
+        {
+            let entry = LedgerEntry {
+                at: command.now,
+                kind: EntryKind::Refunded,
+                amount: payment.amount,
+                balance_after: *balance_after,
+                reference: refund.id.clone(),
+            };
+            items.push(store.put(
+                entry_item(&stored.voucher.code_hash, stored.seq + 1, &entry),
                 None,
-            )?,
-        ];
+            )?);
+        }
+        let layout = Layout {
+            idempotency: Some(idempotency_index),
+            record: Some(idempotency_index + 1),
+            stale: (0..idempotency_index).collect(),
+        };
         match store.transact(items).await {
             Ok(()) => return Ok(refund),
             // Refunded meanwhile (under another key): the top of the loop reads the
             // redemption again and answers `AlreadyRefunded`.
             Err(failure) => {
-                match failure.next_step(&mut stale_retries, &mut contention_retries)? {
+                match failure.next_step_with(
+                    &layout,
+                    &mut stale_retries,
+                    &mut contention_retries,
+                )? {
                     // The top of the loop reads the idempotency record.
                     NextStep::IdempotencyTaken => {}
                     NextStep::Retry(pause) => tokio::time::sleep(pause).await,

@@ -41,28 +41,40 @@ pub(super) async fn redemptions_between(
 }
 
 pub(super) async fn books(store: &DynamoStore) -> LedgerResult<Vec<VoucherBooks>> {
-    let items = store.scan_records(&["voucher", "redemption"]).await?;
+    let items = store
+        .scan_records(&["voucher", "redemption", "order"])
+        .await?;
     let mut vouchers = Vec::new();
-    // Per voucher hash: (redeemed, refunded), summed from the redemption records.
+    // Per voucher hash: (redeemed, refunded), summed from the redemptions' payments, and what
+    // open orders hold on it.
     let mut sums: HashMap<String, (Money, Money)> = HashMap::new();
+    let mut holds: HashMap<String, Money> = HashMap::new();
+    let overflow = || LedgerError::Store("books sum overflows".into());
     for item in &items {
-        if text(item, "record")? == "voucher" {
-            vouchers.push(StoredVoucher::from_item(item)?.voucher);
-            continue;
-        }
-        let stored = StoredRedemption::from_item(item)?;
-        let sum = sums
-            .entry(stored.voucher.0.clone())
-            .or_insert((Money::ZERO, Money::ZERO));
-        sum.0 = sum
-            .0
-            .checked_add(stored.redemption.voucher_paid)
-            .ok_or_else(|| LedgerError::Store("redeemed sum overflows".into()))?;
-        if let Some(refund) = &stored.redemption.refund {
-            sum.1 = sum
-                .1
-                .checked_add(refund.voucher_amount)
-                .ok_or_else(|| LedgerError::Store("refunded sum overflows".into()))?;
+        match text(item, "record")?.as_str() {
+            "voucher" => vouchers.push(StoredVoucher::from_item(item)?.voucher),
+            "order" => {
+                let order = super::orders::order_from(item)?;
+                if order.status.is_open() {
+                    for hold in &order.holds {
+                        let sum = holds.entry(hold.voucher.0.clone()).or_insert(Money::ZERO);
+                        *sum = sum.checked_add(hold.amount).ok_or_else(overflow)?;
+                    }
+                }
+            }
+            _ => {
+                let stored = StoredRedemption::from_item(item)?;
+                let refunded = stored.redemption.refund.is_some();
+                for (payer, payment) in stored.payers.iter().zip(&stored.redemption.payments) {
+                    let sum = sums
+                        .entry(payer.0.clone())
+                        .or_insert((Money::ZERO, Money::ZERO));
+                    sum.0 = sum.0.checked_add(payment.amount).ok_or_else(overflow)?;
+                    if refunded {
+                        sum.1 = sum.1.checked_add(payment.amount).ok_or_else(overflow)?;
+                    }
+                }
+            }
         }
     }
     vouchers.sort_by(|a, b| {
@@ -81,6 +93,11 @@ pub(super) async fn books(store: &DynamoStore) -> LedgerResult<Vec<VoucherBooks>
                 .copied()
                 .unwrap_or((Money::ZERO, Money::ZERO));
             VoucherBooks {
+                open_holds: holds
+                    .get(voucher.code_hash.as_str())
+                    .copied()
+                    .unwrap_or(Money::ZERO),
+                held: voucher.held,
                 hint: voucher.hint,
                 batch: voucher.batch,
                 face_value: voucher.face_value,

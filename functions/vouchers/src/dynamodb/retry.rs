@@ -56,6 +56,33 @@ pub(super) fn classify_cancellation(reasons: &[String]) -> Cancellation {
     }
 }
 
+/// Where the items of a transaction sit, for reading its cancellation reasons: the
+/// idempotency record, the record whose condition says "done already" (a redemption id, an
+/// order's status), and the items guarded by what was read (vouchers by `seq`).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Layout {
+    pub(super) idempotency: Option<usize>,
+    pub(super) record: Option<usize>,
+    pub(super) stale: Vec<usize>,
+}
+
+/// `classify_cancellation` for any layout, with the same precedence: the idempotency record,
+/// then anything read that changed, then the record, then contention.
+pub(super) fn classify_layout(reasons: &[String], layout: &Layout) -> Cancellation {
+    let failed = |index: usize| reason_is(reasons, index, CONDITIONAL_CHECK_FAILED);
+    if layout.idempotency.is_some_and(failed) {
+        Cancellation::IdempotencyKeyTaken
+    } else if layout.stale.iter().copied().any(failed) {
+        Cancellation::VoucherChanged
+    } else if layout.record.is_some_and(failed) {
+        Cancellation::RecordTaken
+    } else if reasons.iter().any(|code| is_contention(code)) {
+        Cancellation::Contention
+    } else {
+        Cancellation::Unexpected(reasons.join(", "))
+    }
+}
+
 pub(super) fn reason_is(reasons: &[String], index: usize, code: &str) -> bool {
     reasons.get(index).map(String::as_str) == Some(code)
 }
@@ -125,8 +152,31 @@ impl TransactFailure {
     /// Decides the next step of a redemption or refund loop, counting retries against their
     /// bounds; `Busy` when a bound is reached.
     pub(super) fn next_step(self, stale: &mut u32, contention: &mut u32) -> LedgerResult<NextStep> {
+        self.next_step_by(classify_cancellation, stale, contention)
+    }
+
+    /// `next_step` for a transaction laid out as `layout` says.
+    pub(super) fn next_step_with(
+        self,
+        layout: &Layout,
+        stale: &mut u32,
+        contention: &mut u32,
+    ) -> LedgerResult<NextStep> {
+        self.next_step_by(
+            |reasons| classify_layout(reasons, layout),
+            stale,
+            contention,
+        )
+    }
+
+    fn next_step_by(
+        self,
+        classify: impl FnOnce(&[String]) -> Cancellation,
+        stale: &mut u32,
+        contention: &mut u32,
+    ) -> LedgerResult<NextStep> {
         let cancellation = match self {
-            TransactFailure::Canceled(reasons) => classify_cancellation(&reasons),
+            TransactFailure::Canceled(reasons) => classify(&reasons),
             TransactFailure::Busy(reason) => {
                 tracing::debug!(%reason, "transaction busy; retrying");
                 Cancellation::Contention

@@ -119,6 +119,7 @@ pub(super) async fn insert_batch(
             batch: batch.name.clone(),
             unit: batch.unit.clone(),
             issued_at: now,
+            held: Money::ZERO,
         };
         writes.push((voucher_item(&voucher, 1), true));
         let entry = LedgerEntry {

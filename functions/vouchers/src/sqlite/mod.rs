@@ -15,6 +15,7 @@
 
 mod idempotency;
 mod lookups;
+mod orders;
 mod pepper;
 mod prices;
 mod probe;
@@ -31,9 +32,13 @@ pub use probe::CommitProbe;
 use crate::code::CodeHash;
 use crate::error::{LedgerError, LedgerResult};
 use crate::model::{
-    CatalogItem, LedgerEntry, NewBatch, Redemption, Refund, StaffToken, Voucher, VoucherBooks,
+    CatalogItem, LedgerEntry, NewBatch, Order, OrderStatus, Redemption, Refund, StaffToken,
+    Voucher, VoucherBooks,
 };
-use crate::store::{RedeemCommand, RefundCommand, VoucherStore};
+use crate::store::{
+    CompleteOrderCommand, MoveOrderCommand, PlaceOrderCommand, RedeemCommand, RefundCommand,
+    SaleCommand, VoucherStore,
+};
 use chrono::{DateTime, Utc};
 use rows::sql_error;
 use rusqlite::Connection;
@@ -200,6 +205,47 @@ impl VoucherStore for SqliteStore {
             result
         })
         .await
+    }
+
+    async fn sell(&self, command: &SaleCommand) -> LedgerResult<Redemption> {
+        let command = command.clone();
+        self.with(move |connection| redeem::sell_in(connection, &command))
+            .await
+    }
+
+    async fn place_order(&self, command: &PlaceOrderCommand) -> LedgerResult<Order> {
+        let command = command.clone();
+        self.with(move |connection| orders::place_order_in(connection, &command))
+            .await
+    }
+
+    async fn order(&self, id: &str) -> LedgerResult<Option<Order>> {
+        let id = id.to_string();
+        self.read(move |connection| orders::load_order(connection, &id))
+            .await
+    }
+
+    async fn orders(&self, statuses: &[OrderStatus]) -> LedgerResult<Vec<Order>> {
+        let statuses = statuses.to_vec();
+        self.read(move |connection| orders::orders(connection, &statuses))
+            .await
+    }
+
+    async fn due_orders(&self, now: DateTime<Utc>) -> LedgerResult<Vec<Order>> {
+        self.read(move |connection| orders::due_orders(connection, now))
+            .await
+    }
+
+    async fn move_order(&self, command: &MoveOrderCommand) -> LedgerResult<Order> {
+        let command = command.clone();
+        self.with(move |connection| orders::move_order_in(connection, &command))
+            .await
+    }
+
+    async fn complete_order(&self, command: &CompleteOrderCommand) -> LedgerResult<Redemption> {
+        let command = command.clone();
+        self.with(move |connection| orders::complete_order_in(connection, &command))
+            .await
     }
 
     async fn redemption(&self, id: &str) -> LedgerResult<Option<Redemption>> {

@@ -1,7 +1,7 @@
-//! Refunds: a supervisor reverses one redemption, once.
+//! Refunds: a supervisor reverses one redemption, once; each voucher gets its own share back.
 
 use super::idempotency::{remember_response, stored_response};
-use super::redeem::load_redemption;
+use super::redeem::{load_payments, load_redemption};
 use super::rows::{sql_error, stamp};
 use super::schema::begin;
 use super::vouchers::{insert_entry, load_voucher};
@@ -25,23 +25,34 @@ pub(super) fn refund_in(
     }
     let redemption = load_redemption(&transaction, &command.redemption_id)?
         .ok_or(LedgerError::UnknownRedemption)?;
-    let code: String = transaction
-        .query_row(
-            "SELECT code_hash FROM redemptions WHERE id = ?1",
-            [&command.redemption_id],
-            |row| row.get(0),
-        )
-        .map_err(sql_error)?;
-    let voucher = load_voucher(&transaction, &code)?
-        .ok_or_else(|| LedgerError::Store("redemption without voucher".into()))?;
-    let refund = rules::refund(command, &redemption, &voucher)?;
-    let balance_after = refund.balance_after;
-    transaction
-        .execute(
-            "UPDATE vouchers SET balance = ?1 WHERE code_hash = ?2",
-            params![balance_after.rupiah(), code],
-        )
-        .map_err(sql_error)?;
+    let payments = load_payments(&transaction, &command.redemption_id)?;
+    let mut vouchers = Vec::with_capacity(payments.len());
+    for (code, _) in &payments {
+        vouchers.push(
+            load_voucher(&transaction, code.as_str())?
+                .ok_or_else(|| LedgerError::Store("redemption without voucher".into()))?,
+        );
+    }
+    let (refund, balances) = rules::refund_each(command, &redemption, &vouchers)?;
+    for ((code, payment), balance_after) in payments.iter().zip(&balances) {
+        transaction
+            .execute(
+                "UPDATE vouchers SET balance = ?1 WHERE code_hash = ?2",
+                params![balance_after.rupiah(), code.as_str()],
+            )
+            .map_err(sql_error)?;
+        insert_entry(
+            &transaction,
+            code.as_str(),
+            &LedgerEntry {
+                at: command.now,
+                kind: EntryKind::Refunded,
+                amount: payment.amount,
+                balance_after: *balance_after,
+                reference: refund.id.clone(),
+            },
+        )?;
+    }
     transaction
         .execute(
             "INSERT INTO refunds (id, redemption_id, supervisor, created_at, voucher_amount, \
@@ -53,21 +64,10 @@ pub(super) fn refund_in(
                 stamp(refund.created_at),
                 refund.voucher_amount.rupiah(),
                 refund.cash_amount.rupiah(),
-                balance_after.rupiah()
+                refund.balance_after.rupiah()
             ],
         )
         .map_err(sql_error)?;
-    insert_entry(
-        &transaction,
-        &code,
-        &LedgerEntry {
-            at: command.now,
-            kind: EntryKind::Refunded,
-            amount: refund.voucher_amount,
-            balance_after,
-            reference: refund.id.clone(),
-        },
-    )?;
     remember_response(
         &transaction,
         &command.idempotency_key,

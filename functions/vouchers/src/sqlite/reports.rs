@@ -44,6 +44,10 @@ pub(super) fn redemptions_between(
     }
     for redemption in &mut redemptions {
         redemption.items = by_redemption.remove(&redemption.id).unwrap_or_default();
+        redemption.payments = super::redeem::load_payments(connection, &redemption.id)?
+            .into_iter()
+            .map(|(_, payment)| payment)
+            .collect();
     }
     Ok(redemptions)
 }
@@ -54,9 +58,12 @@ pub(super) fn books(connection: &mut Connection) -> LedgerResult<Vec<VoucherBook
     let mut statement = connection
                 .prepare_cached(
                     "SELECT v.hint, v.batch, v.face_value, v.balance, \
-                       COALESCE((SELECT SUM(r.voucher_paid) FROM redemptions r WHERE r.code_hash = v.code_hash), 0), \
-                       COALESCE((SELECT SUM(f.voucher_amount) FROM refunds f JOIN redemptions r \
-                                 ON r.id = f.redemption_id WHERE r.code_hash = v.code_hash), 0) \
+                       COALESCE((SELECT SUM(p.amount) FROM redemption_payments p WHERE p.code_hash = v.code_hash), 0), \
+                       COALESCE((SELECT SUM(p.amount) FROM redemption_payments p JOIN refunds f \
+                                 ON f.redemption_id = p.redemption_id WHERE p.code_hash = v.code_hash), 0), \
+                       v.held, \
+                       COALESCE((SELECT SUM(h.amount) FROM order_holds h JOIN orders o ON o.id = h.order_id \
+                                 WHERE h.code_hash = v.code_hash AND o.status IN ('baru', 'diproses', 'siap')), 0) \
                      FROM vouchers v ORDER BY v.batch, v.hint, v.code_hash",
                 )
                 .map_err(sql_error)?;
@@ -69,6 +76,8 @@ pub(super) fn books(connection: &mut Connection) -> LedgerResult<Vec<VoucherBook
                 balance: money(row.get(3)?)?,
                 redeemed: money(row.get(4)?)?,
                 refunded: money(row.get(5)?)?,
+                held: money(row.get(6)?)?,
+                open_holds: money(row.get(7)?)?,
             })
         })
         .and_then(|rows| rows.collect())

@@ -80,7 +80,7 @@ pub(super) fn parse_role(text: &str) -> rusqlite::Result<Role> {
 }
 
 pub(super) const VOUCHER_COLUMNS: &str =
-    "code_hash, hint, face_value, balance, status, expires_on, batch, unit, issued_at";
+    "code_hash, hint, face_value, balance, status, expires_on, batch, unit, issued_at, held";
 
 pub(super) fn voucher_from_row(row: &Row<'_>) -> rusqlite::Result<Voucher> {
     let status: String = row.get(4)?;
@@ -98,13 +98,14 @@ pub(super) fn voucher_from_row(row: &Row<'_>) -> rusqlite::Result<Voucher> {
         batch: row.get(6)?,
         unit: row.get(7)?,
         issued_at: parse_stamp(&row.get::<_, String>(8)?)?,
+        held: money(row.get(9)?)?,
     })
 }
 
 pub(super) const REDEMPTION_COLUMNS: &str = "r.id, r.code_hint, r.cashier, r.created_at, r.total, \
      r.voucher_paid, r.cash_due, r.balance_after, \
      f.id, f.supervisor, f.created_at, f.voucher_amount, f.cash_amount, f.balance_after, \
-     (SELECT v.batch FROM vouchers v WHERE v.code_hash = r.code_hash)";
+     (SELECT v.batch FROM vouchers v WHERE v.code_hash = r.code_hash), r.order_id";
 
 pub(super) fn redemption_from_row(row: &Row<'_>) -> rusqlite::Result<Redemption> {
     let id: String = row.get(0)?;
@@ -135,6 +136,8 @@ pub(super) fn redemption_from_row(row: &Row<'_>) -> rusqlite::Result<Redemption>
         demo: row
             .get::<_, Option<String>>(14)?
             .is_some_and(|batch| is_demo_batch(&batch)),
+        payments: Vec::new(),
+        order_id: row.get(15)?,
     })
 }
 

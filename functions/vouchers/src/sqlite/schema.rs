@@ -13,6 +13,8 @@ const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 const IDEMPOTENCY_DAYS: i64 = 7;
 /// Failure-counter windows older than this are pruned.
 const FAILURE_WINDOW_DAYS: i64 = 1;
+/// A closed order keeps its buyer's contact this long, then only the office.
+pub const BUYER_CONTACT_DAYS: i64 = 90;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` is the number applied.
 const MIGRATIONS: &[&str] = &[
@@ -116,6 +118,51 @@ CREATE TABLE settings (
     value  TEXT NOT NULL
 ) WITHOUT ROWID;
 "#,
+    // 3: several vouchers per sale (payments), holds and online orders (issue 8).
+    r#"
+ALTER TABLE vouchers ADD COLUMN held INTEGER NOT NULL DEFAULT 0 CHECK (held >= 0 AND held <= balance);
+ALTER TABLE redemptions ADD COLUMN order_id TEXT;
+CREATE TABLE redemption_payments (
+    redemption_id TEXT NOT NULL REFERENCES redemptions(id),
+    position      INTEGER NOT NULL,
+    code_hash     TEXT NOT NULL REFERENCES vouchers(code_hash),
+    code_hint     TEXT NOT NULL,
+    amount        INTEGER NOT NULL CHECK (amount > 0),
+    balance_after INTEGER NOT NULL CHECK (balance_after >= 0),
+    PRIMARY KEY (redemption_id, position)
+) WITHOUT ROWID;
+CREATE INDEX redemption_payments_by_voucher ON redemption_payments(code_hash);
+INSERT INTO redemption_payments (redemption_id, position, code_hash, code_hint, amount, balance_after)
+    SELECT id, 0, code_hash, code_hint, voucher_paid, balance_after FROM redemptions WHERE voucher_paid > 0;
+CREATE TABLE orders (
+    id             TEXT PRIMARY KEY,
+    status         TEXT NOT NULL CHECK (status IN ('baru', 'diproses', 'siap', 'selesai', 'batal', 'kedaluwarsa')),
+    created_at     TEXT NOT NULL,
+    expires_at     TEXT NOT NULL,
+    closed_at      TEXT,
+    fulfilment     TEXT NOT NULL CHECK (fulfilment IN ('pickup', 'delivery')),
+    office         TEXT,
+    items          TEXT NOT NULL,
+    total          INTEGER NOT NULL CHECK (total >= 0),
+    held           INTEGER NOT NULL CHECK (held >= 0),
+    cash_due       INTEGER NOT NULL CHECK (cash_due >= 0),
+    redemption_id  TEXT REFERENCES redemptions(id),
+    buyer_name     TEXT,
+    buyer_whatsapp TEXT,
+    note           TEXT,
+    token_salt     TEXT NOT NULL
+);
+CREATE INDEX orders_by_status ON orders(status, created_at);
+CREATE TABLE order_holds (
+    order_id   TEXT NOT NULL REFERENCES orders(id),
+    position   INTEGER NOT NULL,
+    code_hash  TEXT NOT NULL REFERENCES vouchers(code_hash),
+    code_hint  TEXT NOT NULL,
+    amount     INTEGER NOT NULL CHECK (amount > 0),
+    PRIMARY KEY (order_id, position)
+) WITHOUT ROWID;
+CREATE INDEX order_holds_by_voucher ON order_holds(code_hash);
+"#,
 ];
 
 /// A connection with the store's settings: WAL, `synchronous=FULL`, foreign keys, busy timeout.
@@ -160,6 +207,18 @@ pub(super) fn migrate(connection: &mut Connection) -> LedgerResult<()> {
     transaction.commit().map_err(sql_error)
 }
 
+/// Personal data of orders closed more than `BUYER_CONTACT_DAYS` ago: name, WhatsApp and note
+/// go, the office stays (the gallery groups deliveries by it).
+pub(super) fn prune_buyers(connection: &Connection, now: DateTime<Utc>) -> rusqlite::Result<usize> {
+    let cutoff = super::rows::stamp(now - Duration::days(BUYER_CONTACT_DAYS));
+    connection.execute(
+        "UPDATE orders SET buyer_name = NULL, buyer_whatsapp = NULL, note = NULL \
+         WHERE closed_at IS NOT NULL AND closed_at < ?1 \
+         AND (buyer_name IS NOT NULL OR buyer_whatsapp IS NOT NULL OR note IS NOT NULL)",
+        [cutoff],
+    )
+}
+
 pub(super) fn begin(connection: &mut Connection) -> LedgerResult<Transaction<'_>> {
     connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -180,6 +239,7 @@ pub(super) fn prune(connection: &mut Connection, now: DateTime<Utc>) -> LedgerRe
                 [failure_cutoff],
             )
         })
+        .and_then(|_| prune_buyers(connection, now))
         .map_err(sql_error)?;
     Ok(())
 }

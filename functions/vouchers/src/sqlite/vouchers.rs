@@ -79,7 +79,7 @@ pub(super) fn insert_batch(
     {
         let mut insert = transaction
                     .prepare_cached(&format!(
-                        "INSERT INTO vouchers ({VOUCHER_COLUMNS}) VALUES (?1, ?2, ?3, ?3, 'active', ?4, ?5, ?6, ?7)"
+                        "INSERT INTO vouchers ({VOUCHER_COLUMNS}) VALUES (?1, ?2, ?3, ?3, 'active', ?4, ?5, ?6, ?7, 0)"
                     ))
                     .map_err(sql_error)?;
         for (code, hint) in vouchers {
