@@ -51,6 +51,18 @@
       pad(t.hour) + "." + pad(t.minute) + " WIB";
   }
 
+  /**
+   * The end of a hold: an instant at WIB midnight reads as the end of the day before
+   * (`akhir hari Kamis, 3 Desember 2026`), anything else as `waktu`.
+   */
+  function batas(instant) {
+    var date = instant instanceof Date ? instant : new Date(instant);
+    var t = wib(date);
+    if (t.hour !== 0 || t.minute !== 0) return waktu(date);
+    var day = wib(new Date(date.getTime() - 60 * 1000));
+    return "akhir hari " + DAYS[day.weekday] + ", " + day.day + " " + MONTHS[day.month] + " " + day.year;
+  }
+
   /** `14.05`. */
   function jam(instant) {
     var t = wib(instant);
@@ -172,7 +184,7 @@
       case "unknown-order":
         return "Pesanan tidak ditemukan, atau tanda pengenal pesanan di perangkat ini tidak cocok.";
       case "order-conflict":
-        return "Pesanan ini tidak dapat diubah lagi" + (p.status ? " (statusnya kini " + p.status + ")" : "") + ". Muat ulang untuk melihat statusnya.";
+        return "Pesanan ini tidak dapat diubah lagi" + (p.order_status || p.status ? " (statusnya kini " + (p.order_status || p.status) + ")" : "") + ". Muat ulang untuk melihat statusnya.";
       case "already-refunded":
         return "Transaksi ini sudah dikembalikan sebelumnya" + (p.refund_id ? " (" + p.refund_id + ")" : "") + ".";
       case "idempotency-key-reused":
@@ -306,6 +318,7 @@
     rupiah: rupiah,
     tanggal: tanggal,
     waktu: waktu,
+    batas: batas,
     jam: jam,
     todayWib: todayWib,
     duration: duration,

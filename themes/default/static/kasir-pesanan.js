@@ -133,7 +133,7 @@
     });
     var parts = [
       el("h3", { id: headingId }, "Pesanan ", el("span", { class: "order-id" }, order.id)),
-      el("p", { class: "result-meta" }, "Masuk " + A.waktu(order.created_at) + (order.expires_at ? " · batas " + A.waktu(order.expires_at) : "")),
+      el("p", { class: "result-meta" }, "Masuk " + A.waktu(order.created_at) + (order.expires_at ? " · batas " + A.batas(order.expires_at) : "")),
       el("p", null,
         el("strong", null, buyer.name || "(tanpa nama)"), el("br"),
         number ? el("a", { href: "tel:+" + number }, "+" + number) : (buyer.whatsapp || ""), el("br"),

@@ -253,7 +253,7 @@
         el("dt", null, "Total"), el("dd", null, A.rupiah(order.total)),
         holds,
         el("dt", null, "Dibayar tunai saat serah terima"), el("dd", { class: "cash" }, A.rupiah(order.cash_due))),
-      order.expires_at ? el("p", null, "Saldo voucher ditahan sampai " + A.waktu(order.expires_at) + ". Bila pesanan belum diserahkan sampai saat itu, pesanan batal sendiri dan saldo kembali.") : null,
+      order.expires_at ? el("p", null, "Saldo voucher ditahan sampai " + A.batas(order.expires_at) + ". Bila pesanan belum diserahkan sampai saat itu, pesanan batal sendiri dan saldo kembali.") : null,
       el("p", null, "Galeri mengabari lewat WhatsApp bila pesanan siap. Statusnya dapat dilihat kapan saja di perangkat ini."),
       el("p", { class: "receipt-actions" },
         el("a", { class: "button", href: statusUrl }, "Lihat status pesanan"),

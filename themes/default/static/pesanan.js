@@ -86,7 +86,7 @@
           }),
           el("dt", null, order.status === "selesai" ? "Dibayar tunai" : "Dibayar tunai saat serah terima"),
           el("dd", { class: "cash" }, A.rupiah(order.cash_due))),
-        open && order.expires_at ? el("p", { class: "hint" }, "Saldo voucher ditahan sampai " + A.waktu(order.expires_at) + ".") : null);
+        open && order.expires_at ? el("p", { class: "hint" }, "Saldo voucher ditahan sampai " + A.batas(order.expires_at) + ".") : null);
       var actions = [];
       if (order.status === "baru") {
         actions.push(el("button", { type: "button", class: "button danger", onclick: function (event) { cancel(stored, event.currentTarget); } }, "Batalkan pesanan"));
