@@ -359,3 +359,37 @@ test("before any order: the status page says so; the staff queue asks for the Ka
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+test("a checkout whose answer is lost is sent again with the same key and places one order", async () => {
+  const page = await phonePage(browser);
+  const product = products[0];
+  const code = codes[5];
+  await addToCart(page, product);
+  await page.goto(`${galeri.url}/pesan/`);
+  await fillBuyer(page);
+  await enterCode(page, code);
+  // The first request reaches the server, which places the order; its answer never arrives.
+  const keys = [];
+  let firstStatus = null;
+  await page.route("**/api/v1/orders", async (route) => {
+    keys.push(route.request().headers()["idempotency-key"]);
+    if (keys.length === 1) {
+      const response = await route.fetch();
+      firstStatus = response.status();
+      await route.abort("connectionreset");
+      return;
+    }
+    await route.continue();
+  });
+  const id = await send(page);
+  assert.equal(firstStatus, 201, "the cut request placed the order");
+  assert.equal(keys.length, 2);
+  assert.equal(keys[0], keys[1], "the retry uses the same Idempotency-Key");
+  // One order: the voucher holds its price once, and this browser keeps one entry for it.
+  const held = await galeri.balance(code);
+  assert.deepEqual([held.held, held.available], [product.price, FACE_VALUE - product.price]);
+  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem("galeri.pesanan")));
+  assert.equal(kept.filter((o) => o.id === id).length, 1);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
