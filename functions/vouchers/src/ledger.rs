@@ -798,6 +798,7 @@ impl Ledger {
                 .refunded
                 .checked_add(voucher.refunded)
                 .ok_or_else(overflow)?;
+            report.held = report.held.checked_add(voucher.held).ok_or_else(overflow)?;
             // i128: the sum of two i64 cannot overflow it, so no discrepancy hides in a wrap.
             let expected = i128::from(voucher.balance.rupiah())
                 + i128::from(voucher.redeemed.rupiah())

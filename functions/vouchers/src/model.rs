@@ -233,6 +233,9 @@ pub struct AuditReport {
     pub balance: Money,
     pub redeemed: Money,
     pub refunded: Money,
+    /// Held for open online orders (part of `balance`).
+    #[serde(default)]
+    pub held: Money,
     pub discrepancies: Vec<VoucherBooks>,
     /// Batches whose vouchers do not add up to count × amount (missing or extra vouchers).
     pub batches: Vec<BatchCheck>,

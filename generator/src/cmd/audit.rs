@@ -1,5 +1,6 @@
-//! `galeri audit`: checks every voucher's books (face value = balance + redeemed − refunded)
-//! and prints the totals the program is accountable for: issued, spent, refunded, unspent.
+//! `galeri audit`: checks every voucher's books (face value = balance + redeemed − refunded;
+//! held ≤ balance, and held = what open orders hold on it, so every open hold belongs to an
+//! open order) and prints the totals the program is accountable for: issued, spent, refunded, unspent.
 //! Also reconciles each batch's count × amount with the vouchers found under it. Exits
 //! non-zero, listing each voucher and batch, when any book does not balance.
 
@@ -19,6 +20,7 @@ pub fn run(args: StoreArgs) -> anyhow::Result<ExitCode> {
         println!("  dibelanjakan     {}", report.redeemed);
         println!("  dikembalikan     {}", report.refunded);
         println!("  sisa saldo       {}", report.balance);
+        println!("  ditahan pesanan  {}", report.held);
         for batch in &report.batches {
             println!(
                 "  batch {:?}: terbit {} × {} = {}, ditemukan {} voucher senilai {} — ada voucher yang hilang atau berlebih",
@@ -48,6 +50,12 @@ pub fn run(args: StoreArgs) -> anyhow::Result<ExitCode> {
                 "  batch {:?} voucher …{}: nilai {} ≠ saldo {} + dibelanjakan {} − dikembalikan {} (selisih {off})",
                 books.batch, books.hint, books.face_value, books.balance, books.redeemed, books.refunded
             );
+            if books.held > books.balance || books.held != books.open_holds {
+                println!(
+                    "    ditahan {} (saldo {}), sedangkan pesanan terbuka menahan {}",
+                    books.held, books.balance, books.open_holds
+                );
+            }
         }
         Ok(ExitCode::FAILURE)
     })

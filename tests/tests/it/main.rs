@@ -9,6 +9,7 @@ mod api_cli;
 mod api_concurrency;
 mod api_http;
 mod api_openapi;
+mod api_orders;
 mod infra_template;
 mod ledger_crash;
 mod ledger_dynamodb;

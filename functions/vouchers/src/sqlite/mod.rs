@@ -416,6 +416,79 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn audit_finds_a_hold_without_an_open_order() {
+        use crate::ledger::{Ledger, OrderRequest};
+        use crate::model::{Buyer, Fulfilment, LineRequest, OrderStatus};
+        use crate::Pepper;
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let path = dir.path().join("v.db");
+        let store = Arc::new(SqliteStore::open(&path).unwrap_or_else(|error| panic!("{error}")));
+        let ledger = Ledger::new(
+            store,
+            Pepper::new(vec![1; 32]).unwrap_or_else(|error| panic!("{error}")),
+        );
+        let batch = NewBatch {
+            name: "b".into(),
+            unit: None,
+            count: 1,
+            amount: Money::new(50_000).unwrap_or_default(),
+            expires_on: NaiveDate::from_ymd_opt(2099, 1, 1).unwrap_or_default(),
+        };
+        let now = Utc::now();
+        let codes = ledger.issue(&batch, now).await.unwrap_or_default();
+        let catalog = crate::model::Catalog {
+            generated_at: now,
+            currency: "IDR".into(),
+            items: vec![crate::model::CatalogItem {
+                sku: "A".into(),
+                name: "A".into(),
+                producer: "p".into(),
+                category: "c".into(),
+                price: Money::new(20_000).unwrap_or_default(),
+            }],
+        };
+        ledger
+            .load_catalog(&catalog)
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let order = OrderRequest {
+            idempotency_key: "audit-order-000000001".into(),
+            codes: codes.clone(),
+            items: vec![LineRequest {
+                sku: "A".into(),
+                qty: 1,
+            }],
+            buyer: Buyer {
+                name: "Sari".into(),
+                whatsapp: "081234567890".into(),
+                office: None,
+            },
+            fulfilment: Fulfilment::Pickup,
+            note: None,
+        };
+        let placed = ledger
+            .place_order(&order, now)
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let report = ledger.audit().await.unwrap_or_default();
+        assert!(report.discrepancies.is_empty(), "{report:?}");
+        assert_eq!(report.held.rupiah(), 20_000);
+        // The order is closed behind the ledger's back: its hold no longer belongs to an open
+        // order, and the audit names the voucher.
+        let connection = Connection::open(&path).unwrap_or_else(|error| panic!("{error}"));
+        connection
+            .execute(
+                "UPDATE orders SET status = ?1 WHERE id = ?2",
+                params![OrderStatus::Batal.as_str(), placed.order.id],
+            )
+            .unwrap_or_else(|error| panic!("{error}"));
+        let report = ledger.audit().await.unwrap_or_default();
+        assert_eq!(report.discrepancies.len(), 1, "{report:?}");
+        assert_eq!(report.discrepancies[0].open_holds.rupiah(), 0);
+        assert_eq!(report.discrepancies[0].held.rupiah(), 20_000);
+    }
+
+    #[tokio::test]
     async fn idempotency_records_are_kept_a_week_then_pruned() {
         let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
         let path = dir.path().join("v.db");
