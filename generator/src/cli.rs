@@ -39,6 +39,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Write every product to a spreadsheet (CSV) that `import` reads back unchanged.
     Export(ExportArgs),
+    /// Shelf labels as an A4 PDF (21 a page, cut marks): name, producer, price, the SKU as a
+    /// Code 128 barcode for the Kasir scanner, and a QR code of the product page.
+    Labels(LabelsArgs),
 }
 
 /// Where the content and theme are.
@@ -149,6 +152,22 @@ pub enum ForwardedHeaderArg {
 pub enum VouchersCommand {
     /// Issue a batch; the codes are written once, to `--out`, and never shown again.
     Issue(IssueArgs),
+    /// Voucher cards of a codes file as an A4 PDF (10 cards a page, cut marks, a QR code of
+    /// each code); a file with a mistyped or altered code prints nothing.
+    Print(PrintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PrintArgs {
+    /// The codes file that `galeri vouchers issue --out` wrote.
+    #[arg(long)]
+    pub codes: PathBuf,
+    /// The PDF to write (readable by you alone: it holds the codes).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Content folder (the site's title and address printed on the cards).
+    #[arg(long, default_value = "content")]
+    pub content: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -353,6 +372,25 @@ pub struct ExportArgs {
     /// Language of messages.
     #[arg(long, value_enum, default_value_t)]
     pub lang: Lang,
+}
+
+#[derive(Debug, Args)]
+pub struct LabelsArgs {
+    /// Only products of this category (slug; repeatable).
+    #[arg(long = "category", value_name = "SLUG")]
+    pub categories: Vec<String>,
+    /// Only products of this producer (slug; repeatable).
+    #[arg(long = "producer", value_name = "SLUG")]
+    pub producers: Vec<String>,
+    /// The PDF to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Content folder.
+    #[arg(long, default_value = "content")]
+    pub content: PathBuf,
+    /// Overrides `base_url` of site.yaml (the address in the QR codes).
+    #[arg(long)]
+    pub base_url: Option<String>,
 }
 
 #[cfg(test)]

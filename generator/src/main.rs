@@ -12,6 +12,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(args),
         Command::Serve(args) => cmd::serve::run(args),
         Command::Vouchers(VouchersCommand::Issue(args)) => cmd::vouchers::issue(args),
+        Command::Vouchers(VouchersCommand::Print(args)) => cmd::print::run(args),
         Command::Audit(args) => cmd::audit::run(args),
         Command::Tokens(TokensCommand::Create(args)) => cmd::tokens::create(args),
         Command::Tokens(TokensCommand::List(args)) => cmd::tokens::list(args),
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         Command::New(NewCommand::Product(args)) => cmd::new::product(args),
         Command::Import(args) => cmd::import::run(args),
         Command::Export(args) => cmd::export::run(args),
+        Command::Labels(args) => cmd::labels::run(args),
     };
     match result {
         Ok(code) => code,

@@ -181,6 +181,11 @@ impl Ledger {
         self
     }
 
+    /// Whether this ledger is in demo mode (`galeri serve --demo`).
+    pub fn is_demo(&self) -> bool {
+        self.demo
+    }
+
     /// Refuses a demo voucher outside demo mode.
     fn check_demo(&self, voucher: &Voucher) -> LedgerResult<()> {
         if voucher.is_demo() && !self.demo {

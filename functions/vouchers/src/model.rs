@@ -48,6 +48,17 @@ pub struct Voucher {
     pub held: Money,
 }
 
+/// The name `galeri serve --demo` gives its cashier token; earlier versions named it
+/// `Kasir demo`, and both are demo tokens.
+pub const DEMO_TOKEN_NAME: &str = "DEMO-Kasir";
+const OLD_DEMO_TOKEN_NAME: &str = "Kasir demo";
+
+/// Whether a staff token of this name is a demo token: refused outside demo mode, so the token
+/// that `--demo` wrote to a file stops working when the same store is served for real.
+pub fn is_demo_token_name(name: &str) -> bool {
+    is_demo_batch(name) || name.trim().eq_ignore_ascii_case(OLD_DEMO_TOKEN_NAME)
+}
+
 impl Voucher {
     /// What can be spent now: `balance − held` (never below 0).
     pub fn available(&self) -> Money {

@@ -20,4 +20,5 @@ mod site_check;
 mod site_links;
 mod staff_import;
 mod staff_new;
+mod staff_print;
 mod staff_support;
