@@ -15,6 +15,8 @@ const FACE_VALUE = 200_000;
 let galeri;
 let browser;
 let codes;
+/** Two Rp50.000 vouchers, for a sale that needs both. */
+let small;
 let cashier;
 let supervisor;
 let catalog;
@@ -23,6 +25,7 @@ before(async () => {
   galeri = await startGaleri({
     prepare: (g) => {
       codes = g.issue(4, FACE_VALUE);
+      small = g.issue(2, 50_000);
       cashier = g.token("cashier", "Kasir Uji");
       supervisor = g.token("supervisor", "Supervisor Uji");
     },
@@ -302,6 +305,48 @@ test("a sale larger than the balance shows the cash part; a supervisor refunds i
   await page.getByRole("button", { name: `Lihat struk ${id}` }).click();
   await page.getByText("DIKEMBALIKAN", { exact: true }).waitFor();
   await checkPage(page, "kasir-refund");
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("several vouchers pay one sale, in the order given; the receipt shows each share", async () => {
+  const page = await phonePage(browser);
+  const sent = [];
+  page.on("request", (request) => {
+    if (request.method() === "POST" && request.url().endsWith("/api/v1/redemptions")) sent.push(request.postDataJSON());
+  });
+  await signIn(page);
+  const item = catalog[0];
+  const qty = Math.floor(50_000 / item.price) + 1;
+  const total = qty * item.price;
+  assert.ok(total > 50_000 && total <= 100_000, `total ${total}`);
+  await scan(page, item.sku);
+  const qtyField = page.getByLabel(`Jumlah ${item.name}`);
+  await qtyField.fill(String(qty));
+  await qtyField.press("Tab");
+  const [first, second] = small;
+  await page.getByLabel("Kode voucher", { exact: true }).fill(first);
+  await page.getByRole("button", { name: "Tambah kode voucher" }).click();
+  await page.getByLabel("Kode voucher ke-2").fill(second.toLowerCase());
+  await page.getByText(`Dibayar voucher …${second.slice(-4)}`).waitFor();
+  const preview = await page.locator("#rincian-bayar").innerText();
+  assert.match(preview, new RegExp(`Dibayar voucher …${first.slice(-4)}\\s+Rp50\\.000`));
+  assert.match(preview, new RegExp(`Dibayar voucher …${second.slice(-4)}\\s+${literal(rupiah(total - 50_000))}`));
+  assert.match(preview, /Sisa dibayar tunai\s+Rp0/);
+  await checkPage(page, "kasir-dua-voucher");
+
+  await page.getByRole("button", { name: "Bayar" }).click();
+  await page.getByRole("heading", { name: "Struk" }).waitFor();
+  assert.equal(sent.length, 1);
+  assert.deepEqual(sent[0].codes, [first, second]);
+  const receipt = await page.locator("#struk").innerText();
+  assert.match(receipt, new RegExp(`Voucher …${first.slice(-4)} \\(sisa Rp0\\)\\s+Rp50\\.000`));
+  assert.match(receipt, new RegExp(`Voucher …${second.slice(-4)} \\(sisa ${literal(rupiah(100_000 - total))}\\)\\s+${literal(rupiah(total - 50_000))}`));
+  assert.equal((await galeri.balance(first)).balance, 0);
+  assert.equal((await galeri.balance(second)).balance, 100_000 - total);
+  // The fields are back to one, empty, for the next sale.
+  assert.equal(await page.getByLabel("Kode voucher", { exact: true }).inputValue(), "");
+  assert.equal(await page.getByLabel("Kode voucher ke-2").count(), 0);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

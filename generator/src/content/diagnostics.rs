@@ -195,6 +195,13 @@ pub enum Problem {
     ProductsPerPage {
         value: i64,
     },
+    OrderHoldDays {
+        value: i64,
+    },
+    /// An office named twice in `offices`, or an empty name.
+    Office {
+        name: String,
+    },
     /// A file that `galeri new` or `galeri import` would create already exists.
     FileExists,
     /// A spreadsheet that is not UTF-8 text.
@@ -717,6 +724,23 @@ fn message(problem: &Problem, lang: Lang) -> String {
                 format!("`products_per_page` harus antara 1 dan 500 (tertulis {value})")
             } else {
                 format!("`products_per_page` must be between 1 and 500 (got {value})")
+            }
+        }
+        P::OrderHoldDays { value } => {
+            if id {
+                format!("`order_hold_days` harus antara 1 dan 30 hari (tertulis {value})")
+            } else {
+                format!("`order_hold_days` must be between 1 and 30 days (got {value})")
+            }
+        }
+        P::Office { name } if name.is_empty() => {
+            pick(id, "nama kantor kosong", "an office needs a name")
+        }
+        P::Office { name } => {
+            if id {
+                format!("kantor `{name}` tertulis dua kali")
+            } else {
+                format!("office `{name}` is listed twice")
             }
         }
         P::FileExists => pick(

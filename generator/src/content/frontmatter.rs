@@ -686,6 +686,9 @@ impl<'a> Fields<'a> {
             Rule::PerPage if !(1..=500).contains(&number) => {
                 Some(Problem::ProductsPerPage { value: number })
             }
+            Rule::HoldDays if !(1..=30).contains(&number) => {
+                Some(Problem::OrderHoldDays { value: number })
+            }
             _ => None,
         };
         match problem {
@@ -864,6 +867,7 @@ fn check_text(rule: Rule, text: String, this_year: i32) -> Result<String, (Probl
         | Rule::Kecamatan
         | Rule::Year
         | Rule::PerPage
+        | Rule::HoldDays
         | Rule::Image
         | Rule::Producer
         | Rule::Category => Ok(text),

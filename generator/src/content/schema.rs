@@ -53,6 +53,8 @@ pub enum Rule {
     Year,
     /// 1 to 500.
     PerPage,
+    /// 1 to 30 days.
+    HoldDays,
     /// An absolute `http(s)://` URL.
     BaseUrl,
     /// Only `id`.
@@ -469,6 +471,21 @@ pub const SITE: Schema = Schema {
         .label("Produk per halaman")
         .rule(Rule::PerPage)
         .default("24"),
+        Field::new(
+            "offices",
+            TextList,
+            false,
+            "Kantor tujuan antar pesanan online, satu nama per butir; kosong: hanya ambil di galeri.",
+        )
+        .example("Kantor Kecamatan Kepanjen"),
+        Field::new(
+            "order_hold_days",
+            Integer,
+            false,
+            "Berapa hari (WIB) saldo voucher ditahan untuk pesanan online yang belum diserahkan (1–30).",
+        )
+        .rule(Rule::HoldDays)
+        .default("3"),
     ],
 };
 

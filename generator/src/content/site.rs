@@ -29,6 +29,10 @@ pub struct SiteConfig {
     pub api_base_url: String,
     /// Products per page in paginated lists.
     pub products_per_page: usize,
+    /// Offices an online order can be delivered to (the checkout's list); empty: pick-up only.
+    pub offices: Vec<String>,
+    /// WIB days an online order holds its vouchers' balance before it expires.
+    pub order_hold_days: u32,
 }
 
 /// How to reach the gallery.
@@ -78,6 +82,10 @@ pub(crate) fn read_site(fields: &mut Fields<'_>) -> Option<SiteConfig> {
     let products_per_page = fields
         .integer("products_per_page")
         .and_then(|value| usize::try_from(value).ok());
+    let offices = read_offices(fields);
+    let order_hold_days = fields
+        .integer("order_hold_days")
+        .and_then(|value| u32::try_from(value).ok());
     let mut contact = Contact::default();
     let mut contact_valid = true;
     if let Some(mut nested) = fields.nested("contact") {
@@ -103,7 +111,29 @@ pub(crate) fn read_site(fields: &mut Fields<'_>) -> Option<SiteConfig> {
         contact,
         api_base_url: api_base_url?,
         products_per_page: products_per_page?,
+        offices: offices?,
+        order_hold_days: order_hold_days?,
     })
+}
+
+/// `offices`: absent is none; each name written once and not empty, so the checkout's list and
+/// the staff queue's grouping by office never show two entries for one place.
+fn read_offices(fields: &mut Fields<'_>) -> Option<Vec<String>> {
+    let absent = fields.raw("offices").is_none();
+    let offices = fields.text_list("offices");
+    if absent {
+        return Some(Vec::new());
+    }
+    let offices = offices?;
+    let mut valid = true;
+    for (index, name) in offices.iter().enumerate() {
+        if name.is_empty() || offices[..index].contains(name) {
+            let position = fields.item_position("offices", index);
+            fields.report(position, Problem::Office { name: name.clone() }, None);
+            valid = false;
+        }
+    }
+    valid.then_some(offices)
 }
 
 /// Parses `categories.yaml`: a list of categories. Also returns every slug written, valid or

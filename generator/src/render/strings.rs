@@ -39,7 +39,7 @@ pub struct Strings {
     pub feed_subtitle: String,
     /// The slug of the free page on paying with an ASN voucher, linked from product pages.
     pub voucher_page: String,
-    /// Title and description per app page slug (`cari`, `cek-saldo`, `kasir`).
+    /// Title and description per app page slug (`cari`, `cek-saldo`, `kasir`, `pesan`, …).
     pub app_pages: BTreeMap<String, AppStrings>,
     /// The `/transparansi/` page.
     pub transparency: TransparencyStrings,

@@ -49,8 +49,32 @@ pub const SEARCH: AppPage = AppPage {
     public: true,
 };
 
-/// The app pages, in build order. `/cek-saldo/` and `/kasir/` appear once their templates do.
-pub const APP_PAGES: [AppPage; 3] = [
+/// The checkout of the cart kept in the browser (online orders).
+pub const CHECKOUT: AppPage = AppPage {
+    slug: "pesan",
+    url: "/pesan/",
+    template: "pesan.html",
+    public: true,
+};
+
+/// The buyer's own orders, read with tokens kept in the browser: nothing to index.
+pub const ORDER_STATUS: AppPage = AppPage {
+    slug: "pesanan",
+    url: "/pesanan/",
+    template: "pesanan.html",
+    public: false,
+};
+
+/// The staff queue of online orders, signed in like the Kasir.
+pub const ORDER_QUEUE: AppPage = AppPage {
+    slug: "kasir-pesanan",
+    url: "/kasir/pesanan/",
+    template: "kasir-pesanan.html",
+    public: false,
+};
+
+/// The app pages, in build order. Each appears once the theme has its template.
+pub const APP_PAGES: [AppPage; 6] = [
     SEARCH,
     AppPage {
         slug: "cek-saldo",
@@ -64,6 +88,9 @@ pub const APP_PAGES: [AppPage; 3] = [
         template: "kasir.html",
         public: false,
     },
+    CHECKOUT,
+    ORDER_STATUS,
+    ORDER_QUEUE,
 ];
 
 /// The first path segments the site itself uses (a free page may not take one; the content
@@ -79,7 +106,7 @@ pub fn reserved_segments() -> impl Iterator<Item = &'static str> {
     ]
     .into_iter()
     .chain(APP_PAGES.iter().map(|page| page.url))
-    .map(|url| url.trim_matches('/'))
+    .filter_map(|url| url.trim_matches('/').split('/').next())
 }
 
 pub fn product(producer: &str, slug: &str) -> String {

@@ -369,7 +369,10 @@ fn app_pages_render_from_their_templates_with_the_api_base() {
         "{page}"
     );
     assert!(page.contains("<title>Cek saldo voucher · "));
-    assert!(!out.join("kasir").exists(), "no template, no page");
+    assert!(
+        !out.join("kasir/index.html").exists(),
+        "no template, no page"
+    );
 
     options.api_base_url = Some("/api/v1".into());
     build_site(&options).expect("build");
@@ -399,4 +402,43 @@ fn a_product_page_offers_whatsapp_permits_and_the_voucher_call_out() {
     assert!(html.contains(r#"<nav class="breadcrumbs" aria-label="Remah roti">"#));
     assert!(html.contains(r#"<link rel="icon" href="/static/favicon.svg""#));
     assert!(out.join("static/favicon.svg").is_file());
+}
+
+#[test]
+fn the_order_pages_offer_the_cart_the_offices_and_the_staff_queue() {
+    let base = tempfile::tempdir().expect("temp");
+    let out = base.path().join("public");
+    build_valid(&out);
+    // An available product can go in the cart (a button the script shows); a sold-out one not.
+    let available =
+        std::fs::read_to_string(out.join("produk/kopi-sumber-rejeki/robusta-bubuk/index.html"))
+            .expect("page");
+    assert!(available.contains(r#"data-add-to-cart="DMP-KOP-001""#));
+    assert!(available.contains(r#"<script src="/static/keranjang.js"></script>"#));
+    assert!(available.contains(r#"<a class="cart-link" href="/pesan/">Keranjang"#));
+    let sold_out =
+        std::fs::read_to_string(out.join("produk/kopi-sumber-rejeki/robusta-hijau/index.html"))
+            .expect("page");
+    assert!(!sold_out.contains("data-add-to-cart"));
+
+    // The checkout lists site.yaml's offices and says how long the vouchers are held.
+    let checkout = std::fs::read_to_string(out.join("pesan/index.html")).expect("checkout");
+    assert!(checkout.contains("<option>Kantor Kecamatan Kepanjen (contoh)</option>"));
+    assert!(checkout.contains("<option>Kantor Kecamatan Dampit (contoh)</option>"));
+    assert!(checkout.contains("selama\n  2 hari"), "order_hold_days");
+    assert!(checkout.contains(r#"<label for="nama">Nama</label>"#));
+    assert!(checkout.contains(r#"<label for="whatsapp">Nomor WhatsApp</label>"#));
+    assert!(checkout.contains(r#"<label for="kode-voucher">Kode voucher</label>"#));
+    assert!(checkout.contains(">Kirim pesanan</button>"));
+    assert!(checkout.contains(r#"data-whatsapp="6281200000000""#));
+
+    // The buyer's status page and the staff queue are not for search engines.
+    let status = std::fs::read_to_string(out.join("pesanan/index.html")).expect("status");
+    assert!(status.contains(r#"<meta name="robots" content="noindex">"#));
+    let queue = std::fs::read_to_string(out.join("kasir/pesanan/index.html")).expect("queue");
+    assert!(queue.contains(r#"<meta name="robots" content="noindex">"#));
+    assert!(queue.contains(r#"<label for="token-kasir">Token kasir</label>"#));
+    let sitemap = std::fs::read_to_string(out.join("sitemap.xml")).expect("sitemap");
+    assert!(sitemap.contains("<loc>https://uji.example/pesan/</loc>"));
+    assert!(!sitemap.contains("/pesanan/"));
 }

@@ -1,4 +1,4 @@
-/* Talking to the voucher API from the Cek Saldo and Kasir pages: one request helper, one
+/* Talking to the voucher API from the Cek Saldo, Kasir and order pages: one request helper, one
  * Indonesian message per problem type (infra/openapi.yaml, functions/api/src/problem.rs), and
  * the rupiah and date formats people read. */
 (function (root) {
@@ -51,6 +51,18 @@
       pad(t.hour) + "." + pad(t.minute) + " WIB";
   }
 
+  /**
+   * The end of a hold: an instant at WIB midnight reads as the end of the day before
+   * (`akhir hari Kamis, 3 Desember 2026`), anything else as `waktu`.
+   */
+  function batas(instant) {
+    var date = instant instanceof Date ? instant : new Date(instant);
+    var t = wib(date);
+    if (t.hour !== 0 || t.minute !== 0) return waktu(date);
+    var day = wib(new Date(date.getTime() - 60 * 1000));
+    return "akhir hari " + DAYS[day.weekday] + ", " + day.day + " " + MONTHS[day.month] + " " + day.year;
+  }
+
   /** `14.05`. */
   function jam(instant) {
     var t = wib(instant);
@@ -88,6 +100,8 @@
     var headers = { Accept: "application/json, application/problem+json" };
     if (options.body !== undefined) headers["Content-Type"] = "application/json";
     if (options.token) headers.Authorization = "Bearer " + options.token;
+    // A buyer reads and cancels an order with the token shown once when it was placed.
+    else if (options.orderToken) headers.Authorization = "Order " + options.orderToken;
     if (options.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
@@ -167,6 +181,10 @@
         return "Token ini tidak berwenang untuk tindakan ini.";
       case "unknown-redemption":
         return "Transaksi tidak ditemukan.";
+      case "unknown-order":
+        return "Pesanan tidak ditemukan, atau tanda pengenal pesanan di perangkat ini tidak cocok.";
+      case "order-conflict":
+        return "Pesanan ini tidak dapat diubah lagi" + (p.order_status || p.status ? " (statusnya kini " + (p.order_status || p.status) + ")" : "") + ". Muat ulang untuk melihat statusnya.";
       case "already-refunded":
         return "Transaksi ini sudah dikembalikan sebelumnya" + (p.refund_id ? " (" + p.refund_id + ")" : "") + ".";
       case "idempotency-key-reused":
@@ -198,6 +216,82 @@
     return Array.from(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
   }
 
+  /** Waits before an unanswered mutation is sent again by itself, with the same key each time. */
+  var RETRY_DELAYS_MS = [500, 1500, 3000, 6000];
+
+  /**
+   * A mutation that is safe to repeat: one Idempotency-Key for its whole life. An answer of
+   * the API settles it (confirmed or refused); no answer, or a 5xx, leaves it unsettled and it
+   * is sent again, with the same key, a few times by itself and then when asked.
+   * `auth` is {token} (staff) or {orderToken} (a buyer), or a bare staff token.
+   */
+  function Mutation(method, url, body, auth) {
+    this.key = newKey();
+    this.method = method;
+    this.url = url;
+    this.body = body;
+    this.auth = typeof auth === "string" ? { token: auth } : (auth || {});
+    this.attempts = 0;
+    this.inFlight = false;
+    this.timer = null;
+  }
+
+  Mutation.prototype.send = function (report) {
+    var self = this;
+    if (self.inFlight) return; // a second tap while the first is on its way
+    clearTimeout(self.timer);
+    self.inFlight = true;
+    self.attempts += 1;
+    report({ phase: "sending", attempt: self.attempts });
+    request(self.method, self.url, {
+      body: self.body,
+      token: self.auth.token,
+      orderToken: self.auth.orderToken,
+      idempotencyKey: self.key,
+    }).then(function (answer) {
+      self.inFlight = false;
+      if (answer.status >= 500) return self.unsettled(report, answer);
+      report({ phase: "settled", answer: answer, attempt: self.attempts });
+    }, function () {
+      self.inFlight = false;
+      self.unsettled(report, null);
+    });
+  };
+
+  Mutation.prototype.unsettled = function (report, answer) {
+    var self = this;
+    var delay = RETRY_DELAYS_MS[self.attempts - 1];
+    report({ phase: "unsettled", answer: answer, attempt: self.attempts, retrying: delay !== undefined });
+    if (delay !== undefined) self.timer = setTimeout(function () { self.send(report); }, delay);
+  };
+
+  /**
+   * Checks a staff token against the API. Resolves to null when it is good, or to the message
+   * to show. Any cashier route tells a live token from a dead one; an unknown receipt number
+   * answers 404 to a valid token and changes nothing.
+   */
+  function checkStaffToken(apiBase, token) {
+    return request("GET", apiBase + "/redemptions/periksa-token", { token: token }).then(function (answer) {
+      if (answer.ok || answer.slug === "unknown-redemption") return null;
+      return message(answer);
+    }, function () {
+      return NETWORK_MESSAGE;
+    });
+  }
+
+  /** A WhatsApp number as DOMAIN.md normalizes it (`0…`/`+62…`/`8…` → `628…`), or null. */
+  function whatsappNumber(typed) {
+    var digits = String(typed || "").replace(/\D/g, "");
+    if (digits.indexOf("0") === 0) digits = "62" + digits.slice(1);
+    else if (digits.indexOf("8") === 0) digits = "62" + digits;
+    return /^628\d{8,12}$/.test(digits) ? digits : null;
+  }
+
+  /** `https://wa.me/<number>?text=<message>`. */
+  function whatsappLink(number, text) {
+    return "https://wa.me/" + number + "?text=" + encodeURIComponent(text);
+  }
+
   /** el("p", {class: "x"}, "text", child, …): builds DOM with text nodes, never HTML. */
   function el(tag, attributes) {
     var node = root.document.createElement(tag);
@@ -224,6 +318,7 @@
     rupiah: rupiah,
     tanggal: tanggal,
     waktu: waktu,
+    batas: batas,
     jam: jam,
     todayWib: todayWib,
     duration: duration,
@@ -233,6 +328,10 @@
     NETWORK_MESSAGE: NETWORK_MESSAGE,
     NetworkError: NetworkError,
     newKey: newKey,
+    Mutation: Mutation,
+    checkStaffToken: checkStaffToken,
+    whatsappNumber: whatsappNumber,
+    whatsappLink: whatsappLink,
   };
   if (typeof module === "object" && module.exports) module.exports = api;
   else root.GaleriApi = api;

@@ -1,14 +1,15 @@
 /* Kasir: the till page. A sale is priced by the API from the catalog; this page only shows the
- * same sums beforehand. Paying sends one Idempotency-Key per sale, kept until the API confirms
+ * same sums beforehand, including how one to five vouchers share it (vouchers.js). Paying sends one Idempotency-Key per sale, kept until the API confirms
  * or refuses the sale, so a double tap or a retry after a dropped connection never charges the
  * voucher twice. The staff token lives in sessionStorage; the day's sales too, without codes. */
 (function () {
   "use strict";
   var V = window.GaleriVoucher;
   var A = window.GaleriApi;
+  var C = window.GaleriCodes;
   var el = A.el;
   var root = document.querySelector(".till");
-  if (!root || !V || !A) return;
+  if (!root || !V || !A || !C) return;
 
   var api = root.getAttribute("data-api") || "/api/v1";
   var catalogUrl = root.getAttribute("data-catalog") || "/catalog.json";
@@ -17,8 +18,6 @@
 
   var TOKEN_KEY = "galeri.kasir.token";
   var SALES_KEY = "galeri.kasir.penjualan";
-  /** Waits before the page retries an unanswered payment by itself, same key each time. */
-  var RETRY_DELAYS_MS = [500, 1500, 3000, 6000];
   var MAX_RESULTS = 8;
   var MAX_QTY = 1000;
 
@@ -32,7 +31,6 @@
   var results = $("hasil-cari");
   var cartTable = $("keranjang");
   var voucherInput = $("kode-voucher");
-  var voucherStatus = $("kode-status");
   var payDetails = $("rincian-bayar");
   var payButton = $("bayar");
   var payStatus = $("bayar-status");
@@ -44,9 +42,6 @@
     catalog: [],
     bySku: new Map(),
     cart: new Map(), // sku -> qty, in the order added
-    voucher: null, // {code, hint} once the typed code parses
-    balance: null, // the last POST /balance answer for state.voucher
-    balanceFor: null,
     sale: null, // the payment in progress: {key, body, attempts, inFlight, timer}
     receipt: null,
     refund: null,
@@ -81,24 +76,16 @@
       return;
     }
     out.textContent = "Memeriksa token …";
-    // Any cashier route tells a live token from a dead one; an unknown receipt number answers
-    // 404 to a valid token and changes nothing.
-    A.request("GET", api + "/redemptions/periksa-token", { token: typed }).then(function (answer) {
-      if (answer.status === 401 || answer.status === 403) {
-        out.textContent = A.message(answer);
+    A.checkStaffToken(api, typed).then(function (problem) {
+      if (problem) {
+        out.textContent = problem;
         field.select();
-        return;
-      }
-      if (!answer.ok && answer.slug !== "unknown-redemption") {
-        out.textContent = A.message(answer);
         return;
       }
       sessionStorage.setItem(TOKEN_KEY, typed);
       field.value = "";
       out.textContent = "";
       enterDesk();
-    }, function () {
-      out.textContent = A.NETWORK_MESSAGE;
     });
   });
 
@@ -239,94 +226,28 @@
     renderPayDetails();
   }
 
-  // ---- Voucher -------------------------------------------------------------------------
+  // ---- Vouchers (one to five codes, paying in the order given) ---------------------------
 
-  var balanceTimer = null;
-
-  function setVoucherStatus(text, kind) {
-    voucherStatus.textContent = text;
-    voucherStatus.className = "field-status" + (kind ? " " + kind : "");
-    if (kind === "error") voucherInput.setAttribute("aria-invalid", "true");
-    else voucherInput.removeAttribute("aria-invalid");
-  }
-
-  var refreshVoucher = V.attach(voucherInput, function (typed) {
-    var parsed = typed.result;
-    clearTimeout(balanceTimer);
-    if (parsed.ok) {
-      if (!state.voucher || state.voucher.code !== parsed.code) {
-        state.voucher = { code: parsed.code, hint: parsed.hint };
-        state.balance = null;
-        setVoucherStatus("Kode lengkap. Memeriksa saldo …", "ok");
-        balanceTimer = setTimeout(checkBalance, 250);
-      }
-    } else {
-      state.voucher = null;
-      state.balance = null;
-      if (typed.text === "") setVoucherStatus("", null);
-      else if (parsed.error === "character" || typed.body > V.CODE_CHARS ||
-          (typed.body === V.CODE_CHARS && parsed.error === "check")) {
-        setVoucherStatus(V.problem(parsed, typed.body), "error");
-      } else {
-        setVoucherStatus(typed.body + " dari " + V.CODE_CHARS + " karakter setelah MLG.", null);
-      }
-    }
-    renderPayDetails();
+  var codes = new C.CodeList({
+    first: voucherInput,
+    list: $("kode-lain"),
+    add: $("tambah-kode"),
+    api: api,
+    onChange: renderPayDetails,
   });
 
-  // A scanner (or a person) ends the code with Enter: go to Bayar, but let a person press it.
-  voucherInput.addEventListener("keydown", function (event) {
-    if (event.key !== "Enter") return;
+  // A scanner (or a person) ends a code with Enter: go to Bayar, but let a person press it.
+  $("voucher-fields").addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.target.tagName !== "INPUT") return;
     event.preventDefault();
-    if (state.voucher) payButton.focus();
+    if (codes.ready()) payButton.focus();
   });
-
-  /** What the voucher will pay for the cart, from POST /balance; the API decides at payment. */
-  function checkBalance() {
-    var voucher = state.voucher;
-    if (!voucher) return;
-    A.request("POST", api + "/balance", { body: { code: voucher.code } }).then(function (answer) {
-      if (state.voucher !== voucher) return; // the field changed meanwhile
-      if (answer.ok && answer.data) {
-        state.balance = answer.data;
-        state.balanceFor = voucher.code;
-        setVoucherStatus("Voucher …" + voucher.hint + ": saldo " + A.rupiah(spendable(answer.data)) + ".", "ok");
-      } else {
-        state.balance = { problem: A.message(answer) };
-        setVoucherStatus(A.message(answer), "error");
-      }
-      renderPayDetails();
-    }, function () {
-      if (state.voucher !== voucher) return;
-      state.balance = { problem: A.NETWORK_MESSAGE };
-      setVoucherStatus(A.NETWORK_MESSAGE, "error");
-      renderPayDetails();
-    });
-  }
-
-  function spendable(balance) {
-    return balance.available !== undefined ? balance.available : balance.balance;
-  }
 
   function renderPayDetails() {
-    var sum = total();
-    var b = state.balance;
-    if (!state.voucher || !b || b.problem || sum === 0) {
-      payDetails.replaceChildren();
-      return;
-    }
-    if (b.status !== "active") {
-      payDetails.replaceChildren(el("p", { class: "problem" }, b.status === "void"
-        ? "Voucher ini sudah dibatalkan dan tidak dapat dipakai; sisa saldonya kembali ke program voucher."
-        : "Voucher ini sudah kedaluwarsa (berlaku sampai " + A.tanggal(b.expires_on) + ")."));
-      return;
-    }
-    var pays = Math.min(spendable(b), sum);
-    payDetails.replaceChildren(el("dl", { class: "sums" },
-      el("dt", null, "Total belanja"), el("dd", null, A.rupiah(sum)),
-      el("dt", null, "Dibayar voucher …" + state.voucher.hint), el("dd", null, A.rupiah(pays)),
-      el("dt", null, "Sisa dibayar tunai"), el("dd", { class: "cash" }, A.rupiah(sum - pays)),
-      el("dt", null, "Saldo voucher setelahnya"), el("dd", null, A.rupiah(b.balance - pays))));
+    if (!codes) return; // the cart renders before the code fields exist
+    var preview = codes.preview(total());
+    if (preview) payDetails.replaceChildren(preview);
+    else payDetails.replaceChildren();
   }
 
   // Camera scanning where the browser has a barcode reader.
@@ -348,19 +269,18 @@
         return video.play().then(function () { scanLoop(detector, video); });
       });
     }).catch(function () {
-      setVoucherStatus("Kamera tidak dapat dibuka. Ketik kodenya saja.", "error");
+      codes.setStatus(codes.fields[0], "Kamera tidak dapat dibuka. Ketik kodenya saja.", "error");
       stopCamera();
     });
   });
 
   function scanLoop(detector, video) {
     camera.timer = setTimeout(function () {
-      detector.detect(video).then(function (codes) {
-        for (var i = 0; i < codes.length; i++) {
-          if (V.parse(codes[i].rawValue).ok) {
-            voucherInput.value = codes[i].rawValue;
+      detector.detect(video).then(function (found) {
+        for (var i = 0; i < found.length; i++) {
+          if (V.parse(found[i].rawValue).ok) {
             stopCamera();
-            refreshVoucher();
+            codes.fill(found[i].rawValue);
             return;
           }
         }
@@ -381,52 +301,12 @@
 
   // ---- Paying --------------------------------------------------------------------------
 
-  /**
-   * A mutation that is safe to repeat: one Idempotency-Key for its whole life. An answer of
-   * the API settles it (confirmed or refused); no answer, or a 5xx, leaves it unsettled and it
-   * is sent again, with the same key, a few times by itself and then when asked.
-   */
-  function Mutation(method, url, body, auth) {
-    this.key = A.newKey();
-    this.method = method;
-    this.url = url;
-    this.body = body;
-    this.auth = auth;
-    this.attempts = 0;
-    this.inFlight = false;
-    this.timer = null;
-  }
-
-  Mutation.prototype.send = function (report) {
-    var self = this;
-    if (self.inFlight) return; // a second tap while the first is on its way
-    clearTimeout(self.timer);
-    self.inFlight = true;
-    self.attempts += 1;
-    report({ phase: "sending", attempt: self.attempts });
-    A.request(self.method, self.url, { body: self.body, token: self.auth, idempotencyKey: self.key }).then(function (answer) {
-      self.inFlight = false;
-      if (answer.status >= 500) return self.unsettled(report, answer);
-      report({ phase: "settled", answer: answer, attempt: self.attempts });
-    }, function () {
-      self.inFlight = false;
-      self.unsettled(report, null);
-    });
-  };
-
-  Mutation.prototype.unsettled = function (report, answer) {
-    var self = this;
-    var delay = RETRY_DELAYS_MS[self.attempts - 1];
-    report({ phase: "unsettled", answer: answer, attempt: self.attempts, retrying: delay !== undefined });
-    if (delay !== undefined) self.timer = setTimeout(function () { self.send(report); }, delay);
-  };
-
   function lockedForPayment() {
     return state.sale !== null;
   }
 
   function lockInputs(locked) {
-    voucherInput.disabled = locked;
+    codes.disable(locked);
     search.disabled = locked;
     renderCart();
   }
@@ -437,7 +317,7 @@
       state.sale.send(reportSale);
       return;
     }
-    refreshVoucher();
+    codes.refresh();
     var problem = readyToPay();
     if (problem) {
       payStatus.replaceChildren(el("p", { class: "problem", role: "alert" }, problem));
@@ -445,23 +325,17 @@
     }
     var items = [];
     state.cart.forEach(function (qty, sku) { items.push({ sku: sku, qty: qty }); });
-    state.sale = new Mutation("POST", api + "/redemptions", { code: state.voucher.code, items: items }, token());
+    var list = codes.codes();
+    // One code goes as `code`, as the API has always taken it; several as `codes`, in order.
+    var body = list.length === 1 ? { code: list[0], items: items } : { codes: list, items: items };
+    state.sale = new A.Mutation("POST", api + "/redemptions", body, token());
     lockInputs(true);
     state.sale.send(reportSale);
   });
 
   function readyToPay() {
     if (state.cart.size === 0) return "Keranjang masih kosong: tambahkan produk dulu.";
-    if (!state.voucher) {
-      var typed = V.format(voucherInput.value);
-      var parsed = V.parse(voucherInput.value);
-      if (typed.text === "") return "Isi kode voucher dulu.";
-      return V.problem(parsed, typed.body);
-    }
-    if (state.balance && state.balance.problem) return state.balance.problem;
-    if (state.balance && state.balance.status === "void") return "Voucher ini sudah dibatalkan dan tidak dapat dipakai; sisa saldonya kembali ke program voucher.";
-    if (state.balance && state.balance.status === "expired") return "Voucher ini sudah kedaluwarsa dan tidak dapat dipakai.";
-    return null;
+    return codes.problem();
   }
 
   function reportSale(event) {
@@ -501,16 +375,13 @@
     payStatus.replaceChildren(el("p", { class: "problem", role: "alert" }, "Pembayaran ditolak: " + A.message(answer)));
     // The voucher changed since it was checked: show what it holds now.
     if (answer.slug === "insufficient-balance" || String(answer.slug).indexOf("voucher-") === 0) {
-      checkBalance();
+      codes.recheck();
     }
   }
 
   function clearSale() {
     state.cart.clear();
-    voucherInput.value = "";
-    state.voucher = null;
-    state.balance = null;
-    setVoucherStatus("", null);
+    codes.clear();
     renderCart();
   }
 
@@ -540,9 +411,8 @@
         el("tbody", null, items)),
       el("div", { class: "receipt-sums" },
         receiptRow("Total", A.rupiah(redemption.total), "strong"),
-        receiptRow("Voucher …" + redemption.code_hint, A.rupiah(redemption.voucher_paid)),
-        receiptRow("Tunai", A.rupiah(redemption.cash_due)),
-        receiptRow("Sisa saldo voucher", A.rupiah(redemption.balance_after))),
+        paymentRows(redemption),
+        receiptRow("Tunai", A.rupiah(redemption.cash_due))),
       refunded ? el("p", { class: "receipt-refund" },
         el("strong", null, "DIKEMBALIKAN"), el("br"),
         A.waktu(refunded.created_at), el("br"),
@@ -555,6 +425,20 @@
     $("token-supervisor").value = "";
     receiptArea.hidden = false;
     receiptArea.focus();
+  }
+
+  /** Each voucher's share and what it has left; one voucher keeps the receipt's old wording. */
+  function paymentRows(redemption) {
+    var payments = Array.isArray(redemption.payments) && redemption.payments.length
+      ? redemption.payments
+      : [{ code_hint: redemption.code_hint, amount: redemption.voucher_paid, balance_after: redemption.balance_after }];
+    if (payments.length === 1) {
+      return [receiptRow("Voucher …" + payments[0].code_hint, A.rupiah(payments[0].amount)),
+        receiptRow("Sisa saldo voucher", A.rupiah(payments[0].balance_after))];
+    }
+    return payments.map(function (payment) {
+      return receiptRow("Voucher …" + payment.code_hint + " (sisa " + A.rupiah(payment.balance_after) + ")", A.rupiah(payment.amount));
+    });
   }
 
   $("cetak").addEventListener("click", function () {
@@ -579,7 +463,7 @@
     var supervisor = $("token-supervisor").value.trim() || token();
     state.refund = {
       redemption: receipt.id,
-      mutation: new Mutation("POST", api + "/redemptions/" + encodeURIComponent(receipt.id) + "/refund", undefined, supervisor),
+      mutation: new A.Mutation("POST", api + "/redemptions/" + encodeURIComponent(receipt.id) + "/refund", undefined, supervisor),
     };
     state.refund.mutation.send(reportRefund);
   });
@@ -646,7 +530,7 @@
       total: redemption.total,
       voucher: redemption.voucher_paid,
       cash: redemption.cash_due,
-      hint: redemption.code_hint,
+      hint: redemption.code_hint || "",
       refunded: Boolean(redemption.refund),
     });
     saveSales(sales);

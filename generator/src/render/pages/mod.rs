@@ -233,6 +233,9 @@ pub fn base_context(
         });
     context.insert("voucher_howto", &voucher_howto);
     context.insert("search_url", urls::SEARCH.url);
+    context.insert("checkout_url", urls::CHECKOUT.url);
+    context.insert("order_status_url", urls::ORDER_STATUS.url);
+    context.insert("order_queue_url", urls::ORDER_QUEUE.url);
     context.insert("search_index_url", urls::SEARCH_INDEX);
     context.insert("catalog_url", urls::CATALOG);
     context.insert("feed_url", urls::FEED);
