@@ -6,5 +6,6 @@ pub mod cmd;
 pub mod content;
 pub mod markdown;
 pub mod output;
+pub mod preview;
 pub mod render;
 pub mod site;

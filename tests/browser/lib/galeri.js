@@ -44,8 +44,9 @@ function readCodes(file) {
 }
 
 class Galeri {
-  constructor(dir, env) {
+  constructor(dir, env, args = []) {
     this.dir = dir;
+    this.args = args;
     this.store = `sqlite:${path.join(dir, "vouchers.db")}`;
     this.env = { ...process.env, RUST_LOG: "warn", ...env };
     this.batches = 0;
@@ -81,7 +82,7 @@ class Galeri {
     this.url = `http://127.0.0.1:${port}`;
     this.api = `${this.url}/api/v1`;
     this.child = spawn(binary, ["serve", "--port", String(port), "--bind", "127.0.0.1",
-      "--store", this.store, "--out", path.join(this.dir, "public")], {
+      "--store", this.store, "--out", path.join(this.dir, "public"), ...this.args], {
       cwd: repoRoot,
       env: this.env,
       stdio: ["ignore", "ignore", "pipe"],
@@ -139,14 +140,15 @@ class Galeri {
 
 /**
  * A store with vouchers and tokens, and `galeri serve` on it. `env` adds environment
- * variables (e.g. GALERI_LOOKUP_LIMIT); `prepare(galeri)` runs CLI commands before serving.
+ * variables (e.g. GALERI_LOOKUP_LIMIT); `args` adds `galeri serve` arguments (e.g.
+ * `--content DIR`); `prepare(galeri)` runs CLI commands before serving.
  */
-async function startGaleri({ env = {}, prepare } = {}) {
+async function startGaleri({ env = {}, args = [], prepare } = {}) {
   if (!fs.existsSync(binary)) {
     throw new Error(`${binary} is missing: build it first (cargo build --bin galeri), as tests/run.sh does`);
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "galeri-browser-"));
-  const galeri = new Galeri(dir, env);
+  const galeri = new Galeri(dir, env, args);
   try {
     if (prepare) await prepare(galeri);
     return await galeri.start();
