@@ -26,6 +26,10 @@ pub enum Command {
     Vouchers(VouchersCommand),
     /// Check every voucher's books: face value = balance + redeemed − refunded.
     Audit(StoreArgs),
+    /// Reports for the program's administrators: settlement per producer, daily close, and
+    /// the public transparency figures.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Create, list and revoke staff tokens (admin).
     #[command(subcommand)]
     Tokens(TokensCommand),
@@ -39,6 +43,21 @@ pub enum Command {
     Import(ImportArgs),
     /// Write every product to a spreadsheet (CSV) that `import` reads back unchanged.
     Export(ExportArgs),
+    /// Shelf labels as an A4 PDF (21 a page, cut marks): name, producer, price, the SKU as a
+    /// Code 128 barcode for the Kasir scanner, and a QR code of the product page.
+    Labels(LabelsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TransparencyArgs {
+    /// The JSON file to write (replaced atomically); the build publishes it.
+    #[arg(long, default_value = "content/data/transparency.json")]
+    pub out: PathBuf,
+    /// Content folder: each producer's kecamatan comes from its page.
+    #[arg(long, default_value = "content")]
+    pub content: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Where the content and theme are.
@@ -154,6 +173,103 @@ pub enum ForwardedHeaderArg {
 pub enum VouchersCommand {
     /// Issue a batch; the codes are written once, to `--out`, and never shown again.
     Issue(IssueArgs),
+    /// Void lost or leaked vouchers (codes from a file or standard input, or a whole batch);
+    /// their remaining balance returns to the program.
+    Void(VoidArgs),
+    /// Mark the vouchers whose last day is before a date as expired and report the unspent
+    /// balance returned to the program, per batch and unit.
+    Expire(ExpireArgs),
+    /// Voucher cards of a codes file as an A4 PDF (10 cards a page, cut marks, a QR code of
+    /// each code); a file with a mistyped or altered code prints nothing.
+    Print(PrintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VoidArgs {
+    /// File of codes (the CSV `vouchers issue` wrote, or one code a line); `-` for standard
+    /// input, which is also read when neither --codes nor --batch is given. Codes are never
+    /// taken on the command line, so they stay out of shell history.
+    #[arg(long, value_name = "FILE", conflicts_with = "batch")]
+    pub codes: Option<PathBuf>,
+    /// Void every voucher of this batch instead.
+    #[arg(long)]
+    pub batch: Option<String>,
+    /// Why (kept on each voucher's ledger entry), e.g. "kartu hilang".
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExpireArgs {
+    /// Vouchers whose last day (WIB) is before this date (YYYY-MM-DD, today at the latest).
+    #[arg(long)]
+    pub before: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Settlement per producer on events: sales on their WIB date, refunds as negative lines
+    /// on theirs, so a closed period never changes.
+    Settlement(SettlementArgs),
+    /// The daily close: sales, refunds and voids of a day per cashier, voucher and cash, with
+    /// the audit; exits non-zero on any discrepancy.
+    Close(CloseArgs),
+    /// Export the program's public figures (aggregates only: no code, name or voucher) for
+    /// the `/transparansi/` page.
+    Transparency(TransparencyArgs),
+}
+
+/// Format of the settlement report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    /// A spreadsheet, one row per producer and a total row.
+    #[default]
+    Csv,
+    /// A printable page with a chart.
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct SettlementArgs {
+    /// First WIB date of the period (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: String,
+    /// Last WIB date of the period, included (YYYY-MM-DD).
+    #[arg(long)]
+    pub to: String,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CloseArgs {
+    /// The WIB date to close (YYYY-MM-DD).
+    #[arg(long)]
+    pub date: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PrintArgs {
+    /// The codes file that `galeri vouchers issue --out` wrote.
+    #[arg(long)]
+    pub codes: PathBuf,
+    /// The PDF to write (readable by you alone: it holds the codes).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Content folder (the site's title and address printed on the cards).
+    #[arg(long, default_value = "content")]
+    pub content: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -358,6 +474,25 @@ pub struct ExportArgs {
     /// Language of messages.
     #[arg(long, value_enum, default_value_t)]
     pub lang: Lang,
+}
+
+#[derive(Debug, Args)]
+pub struct LabelsArgs {
+    /// Only products of this category (slug; repeatable).
+    #[arg(long = "category", value_name = "SLUG")]
+    pub categories: Vec<String>,
+    /// Only products of this producer (slug; repeatable).
+    #[arg(long = "producer", value_name = "SLUG")]
+    pub producers: Vec<String>,
+    /// The PDF to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Content folder.
+    #[arg(long, default_value = "content")]
+    pub content: PathBuf,
+    /// Overrides `base_url` of site.yaml (the address in the QR codes).
+    #[arg(long)]
+    pub base_url: Option<String>,
 }
 
 #[cfg(test)]

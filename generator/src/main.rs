@@ -1,7 +1,7 @@
 //! The `galeri` binary: parses the command line and runs one subcommand.
 
 use clap::Parser;
-use galeri::cli::{Cli, Command, NewCommand, TokensCommand, VouchersCommand};
+use galeri::cli::{Cli, Command, NewCommand, ReportCommand, TokensCommand, VouchersCommand};
 use galeri::cmd;
 use std::process::ExitCode;
 
@@ -12,7 +12,12 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(args),
         Command::Serve(args) => cmd::serve::run(args),
         Command::Vouchers(VouchersCommand::Issue(args)) => cmd::vouchers::issue(args),
+        Command::Vouchers(VouchersCommand::Print(args)) => cmd::print::run(args),
         Command::Audit(args) => cmd::audit::run(args),
+        Command::Vouchers(VouchersCommand::Void(args)) => cmd::void::run(args),
+        Command::Vouchers(VouchersCommand::Expire(args)) => cmd::expire::run(args),
+        Command::Report(ReportCommand::Settlement(args)) => cmd::report::settlement(args),
+        Command::Report(ReportCommand::Close(args)) => cmd::report::close(args),
         Command::Tokens(TokensCommand::Create(args)) => cmd::tokens::create(args),
         Command::Tokens(TokensCommand::List(args)) => cmd::tokens::list(args),
         Command::Tokens(TokensCommand::Revoke(args)) => cmd::tokens::revoke(args),
@@ -21,6 +26,8 @@ fn main() -> ExitCode {
         Command::New(NewCommand::Product(args)) => cmd::new::product(args),
         Command::Import(args) => cmd::import::run(args),
         Command::Export(args) => cmd::export::run(args),
+        Command::Report(ReportCommand::Transparency(args)) => cmd::transparency::run(args),
+        Command::Labels(args) => cmd::labels::run(args),
     };
     match result {
         Ok(code) => code,

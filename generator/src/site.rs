@@ -222,6 +222,7 @@ impl Site {
         files += self.write_feed(root, &index)?;
         files += self.write_search_index(root, &index, &cards)?;
         files += self.write_catalog(root, previous_catalog)?;
+        files += self.write_transparency_csv(root)?;
         files += copy_static(&self.theme.join("static"), root, Path::new("static"))?;
         Ok(BuildReport {
             pages,
@@ -453,6 +454,22 @@ impl Site {
                 .collect(),
         };
         write_file(root, urls::SEARCH_INDEX, &to_json(&search, false)?)?;
+        Ok(1)
+    }
+
+    /// The figures of `/transparansi/` as a spreadsheet beside the page, when the content has
+    /// them.
+    fn write_transparency_csv(&self, root: &Tree) -> Result<usize, BuildError> {
+        let Some(data) = &self.library.transparency else {
+            return Ok(0);
+        };
+        let names = pages::transparency::names(&self.library, &self.strings);
+        let csv =
+            crate::transparency::to_csv(data, &names).map_err(|error| BuildError::Render {
+                page: urls::TRANSPARENCY_CSV.into(),
+                message: format!("{error:#}"),
+            })?;
+        write_file(root, urls::TRANSPARENCY_CSV, &csv)?;
         Ok(1)
     }
 

@@ -107,6 +107,7 @@ types=(
   "xml:application/xml; charset=utf-8"
   "atom:application/atom+xml; charset=utf-8"
   "txt:text/plain; charset=utf-8"
+  "csv:text/csv; charset=utf-8"
   "pdf:application/pdf"
   "html:text/html; charset=utf-8"
 )

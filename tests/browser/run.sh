@@ -19,6 +19,8 @@ fi
 if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# tests/run.sh installs in the background while cargo compiles.
+if [ "${1:-}" = --install-only ]; then exit 0; fi
 
 galeri="${GALERI_BIN:-$(cd "$root" && realpath -m "${CARGO_TARGET_DIR:-target}")/debug/galeri}"
 if [ ! -x "$galeri" ]; then

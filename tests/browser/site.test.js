@@ -6,6 +6,8 @@ const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const { startGaleri } = require("./lib/galeri.js");
 const { launch, phonePage, checkPage } = require("./lib/browser.js");
+const fs = require("node:fs");
+const path = require("node:path");
 
 let galeri;
 let browser;
@@ -111,5 +113,55 @@ test("search and filters at /cari/: results as you type, filters narrow them, th
   await checkPage(page, "cari");
   assert.deepEqual(page.errors, []);
   await other.context().close();
+  await page.context().close();
+});
+
+/** `Rp1.234.567`, as the pages print rupiah (DOMAIN.md). */
+function rupiah(value) {
+  const digits = String(Math.abs(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+  return `${value < 0 ? "-" : ""}Rp${digits}`;
+}
+
+test("transparansi: the program's figures from the footer, as text beside the charts, and the CSV", async () => {
+  const data = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "content", "data", "transparency.json"), "utf8"));
+  const page = await phonePage(browser);
+  // Without JavaScript: the figures and charts are in the HTML.
+  await page.context().route("**/*.js", (route) => route.abort());
+  await page.goto(`${galeri.url}/`);
+  await page.getByRole("contentinfo").getByRole("link", { name: "Transparansi voucher ASN" }).click();
+  await page.waitForURL(/\/transparansi\/$/);
+  await page.getByRole("heading", { level: 1, name: "Transparansi voucher ASN" }).waitFor();
+
+  // Since the start: the sums of the months, and the outstanding balance of the last one.
+  const sum = (key) => data.months.reduce((total, month) => total + month[key], 0);
+  const totals = await page.getByRole("region", { name: "Sejak awal program", exact: true }).innerText();
+  for (const key of ["issued", "spent", "refunded", "voided", "expired"]) {
+    assert.ok(totals.includes(rupiah(sum(key))), `${key} ${rupiah(sum(key))} in ${totals}`);
+  }
+  assert.ok(totals.includes(rupiah(data.months.at(-1).outstanding)));
+
+  // Each chart has a name, and a table with the same figures that a screen reader reads.
+  const charts = page.getByRole("img", { name: /^Grafik:/ });
+  assert.equal(await charts.count(), 3);
+  const monthly = page.getByRole("table", { name: "Angka per bulan, terbaru di atas" });
+  assert.equal(await monthly.getByRole("row").count(), data.months.length + 1);
+  const newest = data.months.at(-1);
+  const newestRow = await monthly.getByRole("row").nth(1).innerText();
+  for (const key of ["issued", "spent", "outstanding"]) {
+    assert.ok(newestRow.includes(rupiah(newest[key])), `${key} in ${newestRow}`);
+  }
+  // The table scrolls inside its own region at 390 px; the page does not (checkPage).
+  await checkPage(page, "transparansi");
+
+  // The CSV is the same figures: every summary figure of every month, once.
+  const href = await page.getByRole("link", { name: "Unduh semua angka (CSV)" }).getAttribute("href");
+  const csv = await (await fetch(`${galeri.url}${href}`)).text();
+  const rows = csv.trim().split("\n").map((line) => line.split(","));
+  assert.deepEqual(rows[0], ["bulan", "bagian", "kode", "nama", "besaran", "angka"]);
+  for (const month of data.months) {
+    const spent = rows.find((row) => row[0] === month.month && row[2] === "dibelanjakan");
+    assert.equal(Number(spent[5]), month.spent);
+  }
+  assert.deepEqual(page.errors, []);
   await page.context().close();
 });

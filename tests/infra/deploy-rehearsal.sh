@@ -27,6 +27,9 @@ if [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/aws" ] ||
   "$venv/bin/pip" install --quiet --disable-pip-version-check \
     'moto[server,cloudformation]==5.2.5' 'awscli==1.46.3' 'cfn-lint==1.58.0' "aws-sam-cli==$sam_version"
 fi
+# `--install-only`: only fill the venv (cfn-lint.sh and publish-site.sh use it too); tests/run.sh
+# does this in the background while cargo compiles.
+if [ "${1:-}" = --install-only ]; then exit 0; fi
 export PATH="$root/$venv/bin:$PATH"
 export SAM_CLI_TELEMETRY=0
 

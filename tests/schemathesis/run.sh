@@ -7,6 +7,7 @@
 # --demo); it is stopped on exit.
 #
 # Usage: tests/schemathesis/run.sh [extra schemathesis arguments]
+#        tests/schemathesis/run.sh --install-only   (only create the venv)
 # Environment: GALERI_BIN (default target/debug/galeri, built if missing),
 #              SCHEMATHESIS_MAX_EXAMPLES (default 400 per operation and phase),
 #              GALERI_OPENAPI (default infra/openapi.yaml; another contract, to see the run fail).
@@ -27,6 +28,8 @@ if [ ! -x "$venv/bin/schemathesis" ] ||
   echo '*' >"$venv/.gitignore"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi
+# tests/run.sh installs in the background while cargo compiles.
+if [ "${1:-}" = --install-only ]; then exit 0; fi
 if [ ! -x "$bin" ]; then
   cargo build --quiet --locked --bin galeri
 fi

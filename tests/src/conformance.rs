@@ -929,13 +929,24 @@ pub async fn settlement_per_producer_over_wib_days(subject: StoreUnderTest) -> R
         .iter()
         .map(|row| row.producer.as_str())
         .collect();
+    // Settlement on events: the batik sale counts on its day although it was refunded the
+    // next day (its refund is a negative line there).
     ensure!(
-        producers == ["kopi-dampit", "topeng-kedungmonggo"],
+        producers == ["batik-garudeya", "kopi-dampit", "topeng-kedungmonggo"],
         "rows {:?}",
         settlement.rows
     );
-    let kopi = &settlement.rows[0];
-    let topeng = &settlement.rows[1];
+    let batik = &settlement.rows[0];
+    ensure!(
+        batik.items == 1
+            && batik.value == rp(125_000)
+            && batik.voucher_share == rp(50_000)
+            && batik.cash_share == rp(75_000)
+            && batik.refunds == Money::ZERO,
+        "batik {batik:?}"
+    );
+    let kopi = &settlement.rows[1];
+    let topeng = &settlement.rows[2];
     ensure!(kopi.items == 2 && kopi.value == rp(17_500), "kopi {kopi:?}");
     ensure!(
         topeng.items == 2 && topeng.value == rp(70_000),
@@ -954,13 +965,18 @@ pub async fn settlement_per_producer_over_wib_days(subject: StoreUnderTest) -> R
         "topeng share {:?}",
         topeng.voucher_share
     );
-    ensure!(settlement.total_value == rp(87_500) && settlement.total_voucher_share == rp(85_000));
+    ensure!(
+        settlement.total_value == rp(87_500 + 125_000)
+            && settlement.total_voucher_share == rp(85_000 + 50_000)
+    );
 
     let two_days = ledger
         .settlement(date("2026-11-30")?, date("2026-12-02")?)
         .await?;
     ensure!(
-        two_days.total_value == rp(10_000 + 87_500 + 10_000),
+        two_days.total_value == rp(10_000 + 87_500 + 125_000 + 10_000)
+            && two_days.total_refunds == rp(125_000)
+            && two_days.total_net == 10_000 + 87_500 + 10_000,
         "{two_days:?}"
     );
     let empty = ledger

@@ -14,6 +14,7 @@ use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use galeri_vouchers::ledger::MAX_QTY;
 use galeri_vouchers::model::{LedgerEntry, LineRequest, Role, Settlement, Voucher, VoucherStatus};
+use galeri_vouchers::rules::MAX_REASON_CHARS;
 use galeri_vouchers::store::wib_date;
 use galeri_vouchers::{Money, RedeemRequest, RefundRequest, TypedCode, VoucherCode};
 use serde::{Deserialize, Serialize};
@@ -349,6 +350,74 @@ pub async fn history(
     })
     .await?;
     Ok(Json(view))
+}
+
+/// Most codes in one void request over HTTP: one more still fits the 16 KB body, so the limit
+/// answers with a field error rather than 413. Longer lists go through `galeri vouchers void`.
+pub const MAX_VOID_CODES: usize = 200;
+
+/// The body of `POST /v1/vouchers/void`: the codes travel in the body, never in the URL.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoidBody {
+    pub codes: Vec<TypedCode>,
+    /// Why (kept on each voucher's `voided` ledger entry).
+    pub reason: String,
+}
+
+/// `POST /v1/vouchers/void`: a supervisor voids lost or leaked vouchers; their remaining
+/// balance returns to the program. Every code is checked before anything is voided.
+pub async fn void(
+    State(state): State<AppState>,
+    Supervisor(staff): Supervisor,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(body): JsonBody<VoidBody>,
+) -> Result<Response, ApiError> {
+    let mut errors = Vec::new();
+    if body.codes.is_empty() || body.codes.len() > MAX_VOID_CODES {
+        errors.push(FieldError::pointer(
+            "/codes",
+            format!("1–{MAX_VOID_CODES} kode voucher"),
+        ));
+    }
+    let reason = body.reason.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+        errors.push(FieldError::pointer(
+            "/reason",
+            format!("alasan wajib diisi, paling banyak {MAX_REASON_CHARS} karakter"),
+        ));
+    }
+    let mut codes = Vec::with_capacity(body.codes.len());
+    for (index, typed) in body.codes.iter().enumerate().take(MAX_VOID_CODES) {
+        match parse_code(&typed.0) {
+            Ok(code) => codes.push(code),
+            Err(ApiError::InvalidCode { detail }) => {
+                errors.push(FieldError::pointer(format!("/codes/{index}"), detail))
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation { errors });
+    }
+    let now = state.now();
+    let (report, replayed) = state
+        .ledger
+        .void_once(&key, &staff.name, &codes, reason, now)
+        .await?;
+    tracing::info!(
+        voided = report.voided,
+        already_void = report.already_void,
+        returned = report.returned.rupiah(),
+        "vouchers voided"
+    );
+    let mut response = Json(&report).into_response();
+    if replayed {
+        response
+            .headers_mut()
+            .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+    }
+    Ok(response)
 }
 
 /// Reads `from` and `to` (YYYY-MM-DD, WIB) and checks the range.

@@ -121,7 +121,8 @@ pub enum Function {
     Balance,
     /// `POST /v1/redemptions`.
     Redeem,
-    /// `POST /v1/redemptions/{id}/refund`.
+    /// `POST /v1/redemptions/{id}/refund`, `POST /v1/vouchers/void`: a supervisor's
+    /// corrections.
     Refund,
     /// `POST /v1/history`, `GET /v1/redemptions/{id}`.
     History,
@@ -247,12 +248,20 @@ impl Function {
             api: Api::Staff,
             handler: |method| on(method, handlers::redeem),
         }];
-        const REFUND: &[Route] = &[Route {
-            method: HttpMethod::Post,
-            path: "/v1/redemptions/{id}/refund",
-            api: Api::Staff,
-            handler: |method| on(method, handlers::refund),
-        }];
+        const REFUND: &[Route] = &[
+            Route {
+                method: HttpMethod::Post,
+                path: "/v1/redemptions/{id}/refund",
+                api: Api::Staff,
+                handler: |method| on(method, handlers::refund),
+            },
+            Route {
+                method: HttpMethod::Post,
+                path: "/v1/vouchers/void",
+                api: Api::Staff,
+                handler: |method| on(method, handlers::void),
+            },
+        ];
         const HISTORY: &[Route] = &[
             Route {
                 method: HttpMethod::Post,
@@ -320,7 +329,7 @@ impl Function {
             Grant {
                 actions: &["dynamodb:PutItem", "dynamodb:UpdateItem"],
                 on: On::Table,
-                leading_keys: &["V#*", "R#*", "I#refund#*"],
+                leading_keys: &["V#*", "R#*", "I#refund#*", "I#void#*"],
                 attributes: &[],
             },
         ];

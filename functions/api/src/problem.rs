@@ -301,6 +301,17 @@ impl From<LedgerError> for ApiError {
     fn from(error: LedgerError) -> ApiError {
         match error {
             LedgerError::UnknownCode => ApiError::UnknownCode,
+            LedgerError::UnknownCodes { positions } => ApiError::Validation {
+                errors: positions
+                    .iter()
+                    .map(|position| {
+                        FieldError::pointer(
+                            format!("/codes/{position}"),
+                            "kode voucher tidak dikenal (tidak ada yang dibatalkan)",
+                        )
+                    })
+                    .collect(),
+            },
             LedgerError::Expired { expires_on } => ApiError::Expired { expires_on },
             LedgerError::Void => ApiError::Void,
             LedgerError::DemoVoucher => ApiError::DemoVoucher,

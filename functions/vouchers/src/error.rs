@@ -9,6 +9,9 @@ use chrono::NaiveDate;
 pub enum LedgerError {
     #[error("unknown voucher code")]
     UnknownCode,
+    /// Codes of a request for several vouchers (void) that no voucher has, by position.
+    #[error("unknown voucher codes at positions {positions:?}")]
+    UnknownCodes { positions: Vec<usize> },
     #[error("voucher expired on {expires_on}")]
     Expired { expires_on: NaiveDate },
     #[error("voucher is void")]

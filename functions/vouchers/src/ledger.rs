@@ -12,9 +12,9 @@
 //!   request, and a till that retries after its token was rotated still gets its replay. The
 //!   fingerprint (`request_hash`) is SHA-256 over a canonical JSON of the operation, the code
 //!   hash, the merged lines and `allow_cash` (refunds: the redemption id).
-//! - Settlement counts a redemption on the WIB date it was made, and leaves out redemptions
-//!   refunded by the time the report is made ("net of refunds known at report time"): a
-//!   report re-run after a refund changes, which is what the gallery owes.
+//! - Settlement is on events: a redemption counts on the WIB date it was made, a refund as a
+//!   negative line on the refund's own WIB date. A closed period's report never changes, and
+//!   the periods add up to the ledger.
 
 use crate::code::{Pepper, VoucherCode, ALPHABET};
 use crate::error::{LedgerError, LedgerResult};
@@ -93,6 +93,11 @@ impl Ledger {
         self
     }
 
+    /// Whether this ledger is in demo mode (`galeri serve --demo`).
+    pub fn is_demo(&self) -> bool {
+        self.demo
+    }
+
     /// Refuses a demo voucher outside demo mode.
     fn check_demo(&self, voucher: &Voucher) -> LedgerResult<()> {
         if voucher.is_demo() && !self.demo {
@@ -103,6 +108,11 @@ impl Ledger {
 
     pub fn store(&self) -> &Arc<dyn VoucherStore> {
         &self.store
+    }
+
+    /// The pepper codes are hashed with (for the administration module).
+    pub(crate) fn pepper(&self) -> &Pepper {
+        &self.pepper
     }
 
     /// Issues a batch: generates `count` codes, stores their hashes, returns the codes (the
@@ -360,8 +370,11 @@ impl Ledger {
             .succ_opt()
             .ok_or_else(|| LedgerError::Invalid("period end out of range".into()))
             .and_then(wib_midnight)?;
-        let redemptions = self.store.redemptions_between(start, end).await?;
-        settle(from, to, &redemptions)
+        let (sales, refunds) = tokio::try_join!(
+            self.store.redemptions_between(start, end),
+            self.store.refunds_between(start, end)
+        )?;
+        settle(from, to, &sales, &refunds)
     }
 
     /// Checks every voucher's books (face value = balance + redeemed − refunded) and every
@@ -459,7 +472,7 @@ impl Ledger {
 }
 
 /// Refuses an idempotency key shorter than `MIN_KEY_CHARS` or unfit as an identifier.
-fn check_key(key: &str) -> LedgerResult<()> {
+pub(crate) fn check_key(key: &str) -> LedgerResult<()> {
     check_text("idempotency key", key)?;
     if key.chars().count() < MIN_KEY_CHARS {
         return Err(LedgerError::Invalid(format!(
@@ -473,13 +486,13 @@ fn check_key(key: &str) -> LedgerResult<()> {
 /// operation and to the staff member (by a hash of their name, so the stored key has a
 /// fixed shape whatever the name holds). One member's keys never meet another's, and a
 /// redemption's key never meets a refund's, on every store.
-fn scoped_key(operation: &str, member: &str, key: &str) -> String {
+pub(crate) fn scoped_key(operation: &str, member: &str, key: &str) -> String {
     let member = hex::encode(Sha256::digest(member.as_bytes()));
     format!("{operation}:{}:{key}", &member[..32])
 }
 
 /// Refuses an empty or oversized identifier (keys, staff names, ids).
-fn check_text(what: &str, value: &str) -> LedgerResult<()> {
+pub(crate) fn check_text(what: &str, value: &str) -> LedgerResult<()> {
     if value.trim().is_empty() {
         return Err(LedgerError::Invalid(format!("{what} must not be empty")));
     }
@@ -578,7 +591,7 @@ struct RefundFingerprint<'a> {
 
 /// SHA-256 (hex) of the canonical JSON of a request: serde writes struct fields in
 /// declaration order and no whitespace, so equal requests give equal bytes.
-fn fingerprint<T: Serialize>(request: &T) -> LedgerResult<String> {
+pub(crate) fn fingerprint<T: Serialize>(request: &T) -> LedgerResult<String> {
     let bytes = serde_json::to_vec(request).map_err(LedgerError::store)?;
     Ok(hex::encode(Sha256::digest(&bytes)))
 }
@@ -611,45 +624,110 @@ fn wib_midnight(date: NaiveDate) -> LedgerResult<DateTime<Utc>> {
         .ok_or_else(|| LedgerError::Invalid("date out of range".into()))
 }
 
-/// Settlement arithmetic over the redemptions of a period (refunded ones left out).
+/// Settlement arithmetic on events: `sales` made in the period count whole (refunded or not),
+/// and each redemption of `refunds` (refunded in the period) adds negative lines. The voucher
+/// part of a sale, and of its refund, is split over its lines in proportion to their totals
+/// ([`allocate`]), so a refund mirrors its sale exactly.
 pub fn settle(
     from: NaiveDate,
     to: NaiveDate,
-    redemptions: &[Redemption],
+    sales: &[Redemption],
+    refunds: &[Redemption],
 ) -> LedgerResult<Settlement> {
     let overflow = || LedgerError::Store("settlement totals overflow".into());
+    let add = |sum: &mut Money, amount: Money| -> LedgerResult<()> {
+        *sum = sum.checked_add(amount).ok_or_else(overflow)?;
+        Ok(())
+    };
     let mut rows: BTreeMap<String, SettlementRow> = BTreeMap::new();
-    for redemption in redemptions.iter().filter(|r| r.refund.is_none()) {
+    let split = |redemption: &Redemption, voucher: Money| -> LedgerResult<Vec<(Money, Money)>> {
         let totals: Vec<Money> = redemption.items.iter().map(|item| item.total).collect();
-        let shares = allocate(redemption.voucher_paid, &totals)?;
-        for (item, share) in redemption.items.iter().zip(shares) {
-            let row = rows
-                .entry(item.producer.clone())
-                .or_insert_with(|| SettlementRow {
-                    producer: item.producer.clone(),
-                    items: 0,
-                    value: Money::ZERO,
-                    voucher_share: Money::ZERO,
-                });
+        let shares = allocate(voucher, &totals)?;
+        totals
+            .iter()
+            .zip(shares)
+            .map(|(total, share)| {
+                let cash = total.checked_sub(share).ok_or_else(overflow)?;
+                Ok((share, cash))
+            })
+            .collect()
+    };
+    for sale in sales {
+        for (item, (voucher, cash)) in sale.items.iter().zip(split(sale, sale.voucher_paid)?) {
+            let row = settlement_row(&mut rows, &item.producer);
             row.items = row
                 .items
                 .checked_add(u64::from(item.qty))
                 .ok_or_else(overflow)?;
-            row.value = row.value.checked_add(item.total).ok_or_else(overflow)?;
-            row.voucher_share = row.voucher_share.checked_add(share).ok_or_else(overflow)?;
+            add(&mut row.value, item.total)?;
+            add(&mut row.voucher_share, voucher)?;
+            add(&mut row.cash_share, cash)?;
         }
     }
-    let rows: Vec<SettlementRow> = rows.into_values().collect();
-    let total_value = Money::checked_sum(rows.iter().map(|row| row.value)).ok_or_else(overflow)?;
-    let total_voucher_share =
-        Money::checked_sum(rows.iter().map(|row| row.voucher_share)).ok_or_else(overflow)?;
+    for refunded in refunds {
+        let Some(refund) = &refunded.refund else {
+            continue;
+        };
+        let parts = split(refunded, refund.voucher_amount)?;
+        for (item, (voucher, cash)) in refunded.items.iter().zip(parts) {
+            let row = settlement_row(&mut rows, &item.producer);
+            row.refunded_items = row
+                .refunded_items
+                .checked_add(u64::from(item.qty))
+                .ok_or_else(overflow)?;
+            add(&mut row.refunds, item.total)?;
+            add(&mut row.refunds_voucher, voucher)?;
+            add(&mut row.refunds_cash, cash)?;
+        }
+    }
+    let mut rows: Vec<SettlementRow> = rows.into_values().collect();
+    for row in &mut rows {
+        row.net = row.value.rupiah() - row.refunds.rupiah();
+    }
+    let total = |field: fn(&SettlementRow) -> Money| {
+        Money::checked_sum(rows.iter().map(field)).ok_or_else(overflow)
+    };
+    let count = |field: fn(&SettlementRow) -> u64| {
+        rows.iter()
+            .try_fold(0u64, |sum, row| sum.checked_add(field(row)))
+            .ok_or_else(overflow)
+    };
+    let total_value = total(|row| row.value)?;
+    let total_refunds = total(|row| row.refunds)?;
     Ok(Settlement {
         from,
         to,
-        rows,
+        total_items: count(|row| row.items)?,
         total_value,
-        total_voucher_share,
+        total_voucher_share: total(|row| row.voucher_share)?,
+        total_cash_share: total(|row| row.cash_share)?,
+        total_refunded_items: count(|row| row.refunded_items)?,
+        total_refunds,
+        total_refunds_voucher: total(|row| row.refunds_voucher)?,
+        total_refunds_cash: total(|row| row.refunds_cash)?,
+        total_net: total_value.rupiah() - total_refunds.rupiah(),
+        rows,
     })
+}
+
+/// The row of `producer`, new and empty when it has none yet.
+fn settlement_row<'a>(
+    rows: &'a mut BTreeMap<String, SettlementRow>,
+    producer: &str,
+) -> &'a mut SettlementRow {
+    rows.entry(producer.to_string())
+        .or_insert_with(|| SettlementRow {
+            producer: producer.to_string(),
+            items: 0,
+            value: Money::ZERO,
+            voucher_share: Money::ZERO,
+            cash_share: Money::ZERO,
+            refunded_items: 0,
+            refunds: Money::ZERO,
+            refunds_voucher: Money::ZERO,
+            refunds_cash: Money::ZERO,
+            net: 0,
+        })
 }
 
 /// Splits `amount` over `weights` in proportion, in whole rupiah, by largest remainder: each
@@ -797,7 +875,7 @@ mod tests {
     }
 
     #[test]
-    fn settlement_leaves_out_refunded_and_splits_voucher_share() {
+    fn settlement_counts_sales_whole_and_refunds_as_negative_lines() {
         let item = |producer: &str, qty: u32, total: i64| LineItem {
             sku: format!("{producer}-{qty}"),
             name: "x".into(),
@@ -807,28 +885,32 @@ mod tests {
             qty,
             total: rp(total),
         };
-        let redemption = |items: Vec<LineItem>, paid: i64, refunded: bool| Redemption {
-            id: "R".into(),
-            code_hint: "ABCD".into(),
-            cashier: "k".into(),
-            created_at: Utc::now(),
-            total: rp(items.iter().map(|i| i.total.rupiah()).sum()),
-            voucher_paid: rp(paid),
-            cash_due: rp(items.iter().map(|i| i.total.rupiah()).sum::<i64>() - paid),
-            balance_after: rp(0),
-            items,
-            refund: refunded.then(|| Refund {
-                id: "F".into(),
-                redemption_id: "R".into(),
-                supervisor: "s".into(),
+        let redemption = |items: Vec<LineItem>, paid: i64, refunded: bool| {
+            let total: i64 = items.iter().map(|i| i.total.rupiah()).sum();
+            Redemption {
+                id: "R".into(),
+                code_hint: "ABCD".into(),
+                cashier: "k".into(),
                 created_at: Utc::now(),
-                voucher_amount: rp(paid),
-                cash_amount: rp(0),
-                balance_after: rp(paid),
-            }),
-            demo: false,
+                total: rp(total),
+                voucher_paid: rp(paid),
+                cash_due: rp(total - paid),
+                balance_after: rp(0),
+                items,
+                refund: refunded.then(|| Refund {
+                    id: "F".into(),
+                    redemption_id: "R".into(),
+                    supervisor: "s".into(),
+                    created_at: Utc::now(),
+                    voucher_amount: rp(paid),
+                    cash_amount: rp(total - paid),
+                    balance_after: rp(paid),
+                }),
+                demo: false,
+            }
         };
         let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();
+        let batik = redemption(vec![item("batik", 1, 500_000)], 50_000, true);
         let settlement = settle(
             day,
             day,
@@ -839,17 +921,41 @@ mod tests {
                     false,
                 ),
                 redemption(vec![item("kopi", 1, 30_000)], 30_000, false),
-                redemption(vec![item("batik", 1, 500_000)], 50_000, true),
+                batik.clone(),
             ],
+            &[batik],
         )
         .unwrap_or_else(|_| panic!("settlement failed"));
-        assert_eq!(settlement.rows.len(), 2);
-        assert_eq!(settlement.rows[0].producer, "kopi");
-        assert_eq!(settlement.rows[0].items, 3);
-        assert_eq!(settlement.rows[0].value, rp(90_000));
-        assert_eq!(settlement.rows[0].voucher_share, rp(60_000));
-        assert_eq!(settlement.rows[1].voucher_share, rp(20_000));
-        assert_eq!(settlement.total_value, rp(130_000));
-        assert_eq!(settlement.total_voucher_share, rp(80_000));
+        assert_eq!(settlement.rows.len(), 3);
+        let batik = &settlement.rows[0];
+        assert_eq!((batik.items, batik.refunded_items), (1, 1));
+        assert_eq!(
+            (batik.value, batik.refunds, batik.net),
+            (rp(500_000), rp(500_000), 0)
+        );
+        assert_eq!(
+            (batik.refunds_voucher, batik.refunds_cash),
+            (rp(50_000), rp(450_000))
+        );
+        let kopi = &settlement.rows[1];
+        assert_eq!((kopi.producer.as_str(), kopi.items), ("kopi", 3));
+        assert_eq!(kopi.value, rp(90_000));
+        assert_eq!(kopi.voucher_share, rp(60_000));
+        assert_eq!(kopi.cash_share, rp(30_000));
+        assert_eq!(settlement.rows[2].voucher_share, rp(20_000));
+        assert_eq!(settlement.total_value, rp(630_000));
+        assert_eq!(settlement.total_voucher_share, rp(130_000));
+        assert_eq!(settlement.total_cash_share, rp(500_000));
+        assert_eq!(settlement.total_refunds, rp(500_000));
+        assert_eq!(settlement.total_net, 130_000);
+        // A refund alone in a later period is a negative line there.
+        let later = settle(
+            day,
+            day,
+            &[],
+            &[redemption(vec![item("kopi", 1, 30_000)], 30_000, true)],
+        )
+        .unwrap_or_else(|_| panic!("settlement failed"));
+        assert_eq!((later.rows[0].net, later.total_net), (-30_000, -30_000));
     }
 }

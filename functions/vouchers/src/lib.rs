@@ -2,6 +2,7 @@
 //! `VoucherStore` trait with its SQLite (embedded) and DynamoDB (production) implementations.
 //! Nothing here knows about HTTP.
 
+pub mod admin;
 pub mod code;
 pub mod config;
 pub mod dynamodb;

@@ -45,6 +45,17 @@ pub struct Voucher {
     pub issued_at: DateTime<Utc>,
 }
 
+/// The name `galeri serve --demo` gives its cashier token; earlier versions named it
+/// `Kasir demo`, and both are demo tokens.
+pub const DEMO_TOKEN_NAME: &str = "DEMO-Kasir";
+const OLD_DEMO_TOKEN_NAME: &str = "Kasir demo";
+
+/// Whether a staff token of this name is a demo token: refused outside demo mode, so the token
+/// that `--demo` wrote to a file stops working when the same store is served for real.
+pub fn is_demo_token_name(name: &str) -> bool {
+    is_demo_batch(name) || name.trim().eq_ignore_ascii_case(OLD_DEMO_TOKEN_NAME)
+}
+
 impl Voucher {
     /// Whether this is a demo voucher ([`DEMO_BATCH_PREFIX`]).
     pub fn is_demo(&self) -> bool {
@@ -147,6 +158,9 @@ pub enum EntryKind {
     Redeemed,
     Refunded,
     Voided,
+    /// `galeri vouchers expire` marked the voucher past its expiry: `amount` is the unspent
+    /// balance that returns to the program (`reference` is the batch).
+    Expired,
 }
 
 /// One line of a voucher's history.
@@ -154,23 +168,50 @@ pub enum EntryKind {
 pub struct LedgerEntry {
     pub at: DateTime<Utc>,
     pub kind: EntryKind,
-    /// Amount by which the balance moved (always ≥ 0; the kind says which way).
+    /// Amount by which the balance moved (always ≥ 0; the kind says which way). For `voided`
+    /// and `expired` it is the unspent balance returned to the program: the balance itself
+    /// stays on the voucher, frozen, so the audit (face value = balance + redeemed −
+    /// refunded) still holds; a voucher returns its balance at most once.
     pub amount: Money,
     pub balance_after: Money,
-    /// Redemption or refund id, or the batch name for `issued`.
+    /// Redemption or refund id; the batch name for `issued` and `expired`; the reason given
+    /// for `voided`.
     pub reference: String,
 }
 
-/// Settlement of one producer for a period: what the gallery owes it.
+/// One voucher's ledger without its code, hash or hint: the batch it belongs to and its
+/// entries, oldest first. What aggregate reports (the transparency export) read, so that no
+/// figure they publish can be traced back to a voucher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoucherLedger {
+    pub batch: String,
+    pub entries: Vec<LedgerEntry>,
+}
+
+/// Settlement of one producer for a period, on events: a sale counts on its WIB date, a refund
+/// as a negative line on the refund's own WIB date, so a closed period never changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettlementRow {
     pub producer: String,
-    /// Number of items sold (sum of quantities).
+    /// Number of items sold in the period (sum of quantities).
     pub items: u64,
     /// Value of those items at the prices charged.
     pub value: Money,
-    /// The part of `value` paid by vouchers (the rest was cash).
+    /// The part of `value` paid by vouchers.
     pub voucher_share: Money,
+    /// The part of `value` paid in cash.
+    pub cash_share: Money,
+    /// Items whose sale was refunded in the period (whenever it was sold).
+    pub refunded_items: u64,
+    /// Value of the refunds made in the period: the negative lines.
+    pub refunds: Money,
+    /// The voucher part of those refunds.
+    pub refunds_voucher: Money,
+    /// The cash part of those refunds.
+    pub refunds_cash: Money,
+    /// What the period adds to the producer's account: `value − refunds` (negative when the
+    /// period's refunds outweigh its sales).
+    pub net: i64,
 }
 
 /// Settlement for the WIB dates `from..=to`, one row per producer, sorted by producer.
@@ -179,8 +220,35 @@ pub struct Settlement {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub rows: Vec<SettlementRow>,
+    pub total_items: u64,
     pub total_value: Money,
     pub total_voucher_share: Money,
+    pub total_cash_share: Money,
+    pub total_refunded_items: u64,
+    pub total_refunds: Money,
+    pub total_refunds_voucher: Money,
+    pub total_refunds_cash: Money,
+    pub total_net: i64,
+}
+
+/// What voiding one voucher did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoidOutcome {
+    pub voucher: Voucher,
+    /// Whether this call voided it (false: it was void already, nothing changed).
+    pub newly_voided: bool,
+    /// Unspent balance returned to the program by this call (zero when it was void already,
+    /// or its balance was returned when it was marked expired).
+    pub returned: Money,
+}
+
+/// One ledger entry with the voucher it belongs to (for day and month reports).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoucherEntry {
+    pub hint: String,
+    pub batch: String,
+    pub unit: Option<String>,
+    pub entry: LedgerEntry,
 }
 
 /// One voucher's books: face value, balance and what the ledger records say was redeemed and

@@ -95,16 +95,48 @@ pub fn refund(
     })
 }
 
+/// Longest reason accepted for a void (it is kept on the ledger entry).
+pub const MAX_REASON_CHARS: usize = 200;
+
 /// The ledger entry that voiding `voucher` at `now` writes, or `None` when it is void
-/// already (voiding twice changes nothing). The balance stays on the voucher for the audit.
-pub fn void(voucher: &Voucher, now: DateTime<Utc>) -> Option<LedgerEntry> {
+/// already (voiding twice changes nothing). The entry's amount is the unspent balance returned
+/// to the program, unless `expired_marked` says `expire` returned it already; the balance
+/// itself stays on the voucher for the audit. The reason is the entry's reference.
+pub fn void(
+    voucher: &Voucher,
+    reason: &str,
+    expired_marked: bool,
+    now: DateTime<Utc>,
+) -> Option<LedgerEntry> {
     (voucher.status != VoucherStatus::Void).then(|| LedgerEntry {
         at: now,
         kind: EntryKind::Voided,
-        amount: Money::ZERO,
+        amount: if expired_marked {
+            Money::ZERO
+        } else {
+            voucher.balance
+        },
         balance_after: voucher.balance,
-        reference: voucher.batch.clone(),
+        reference: if reason.trim().is_empty() {
+            voucher.batch.clone()
+        } else {
+            reason.trim().to_string()
+        },
     })
+}
+
+/// The ledger entry that marking `voucher` expired at `now` writes, or `None` when there is
+/// nothing to mark: not yet past its last day (WIB), void (its balance went back when it was
+/// voided), or marked already. The amount is the unspent balance returned to the program.
+pub fn expire(voucher: &Voucher, expired_marked: bool, now: DateTime<Utc>) -> Option<LedgerEntry> {
+    (!expired_marked && voucher.status != VoucherStatus::Void && wib_date(now) > voucher.expires_on)
+        .then(|| LedgerEntry {
+            at: now,
+            kind: EntryKind::Expired,
+            amount: voucher.balance,
+            balance_after: voucher.balance,
+            reference: voucher.batch.clone(),
+        })
 }
 
 #[cfg(test)]
@@ -173,14 +205,53 @@ mod tests {
     }
 
     #[test]
-    fn voiding_twice_changes_nothing() {
+    fn voiding_twice_changes_nothing_and_returns_the_balance_once() {
         let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
-        let entry = void(&voucher(30_000, VoucherStatus::Active), now);
-        assert_eq!(
-            entry.map(|entry| (entry.kind, entry.amount, entry.balance_after)),
-            Some((EntryKind::Voided, Money::ZERO, rp(30_000)))
+        let entry = void(
+            &voucher(30_000, VoucherStatus::Active),
+            "hilang",
+            false,
+            now,
         );
-        assert_eq!(void(&voucher(30_000, VoucherStatus::Void), now), None);
+        assert_eq!(
+            entry.map(|entry| (
+                entry.kind,
+                entry.amount,
+                entry.balance_after,
+                entry.reference
+            )),
+            Some((EntryKind::Voided, rp(30_000), rp(30_000), "hilang".into()))
+        );
+        assert_eq!(
+            void(&voucher(30_000, VoucherStatus::Void), "x", false, now),
+            None
+        );
+        // Marked expired first: its balance went back then, not again.
+        let entry = void(&voucher(30_000, VoucherStatus::Active), " ", true, now);
+        assert_eq!(
+            entry.map(|entry| (entry.amount, entry.reference)),
+            Some((Money::ZERO, "b".into()))
+        );
+    }
+
+    #[test]
+    fn expiry_marks_a_past_voucher_once_and_never_a_void_one() {
+        // The test voucher's last day is 2020-01-01 (WIB).
+        let last_day = DateTime::parse_from_rfc3339("2020-01-01T16:59:59Z")
+            .map(|at| at.with_timezone(&Utc))
+            .unwrap_or_default();
+        let active = voucher(20_000, VoucherStatus::Active);
+        assert_eq!(expire(&active, false, last_day), None);
+        let next_day = last_day + chrono::Duration::seconds(1);
+        assert_eq!(
+            expire(&active, false, next_day).map(|entry| (entry.kind, entry.amount)),
+            Some((EntryKind::Expired, rp(20_000)))
+        );
+        assert_eq!(expire(&active, true, next_day), None);
+        assert_eq!(
+            expire(&voucher(20_000, VoucherStatus::Void), false, next_day),
+            None
+        );
     }
 
     #[test]

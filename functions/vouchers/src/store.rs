@@ -8,8 +8,8 @@
 use crate::code::CodeHash;
 use crate::error::LedgerResult;
 use crate::model::{
-    CatalogItem, LedgerEntry, LineItem, NewBatch, Redemption, Refund, StaffToken, Voucher,
-    VoucherBooks,
+    CatalogItem, LedgerEntry, LineItem, NewBatch, Redemption, Refund, StaffToken, VoidOutcome,
+    Voucher, VoucherBooks, VoucherEntry, VoucherLedger,
 };
 use crate::money::Money;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -68,8 +68,33 @@ pub trait VoucherStore: Send + Sync {
     /// Number of vouchers in the store (`galeri serve` seeds a demo batch when it is 0).
     async fn voucher_count(&self) -> LedgerResult<u64>;
 
-    /// Marks a voucher void (a `voided` ledger entry; the balance stays for the audit).
-    async fn void_voucher(&self, code: &CodeHash, now: DateTime<Utc>) -> LedgerResult<Voucher>;
+    /// Marks a voucher void, without a reason (see `void_with_reason`).
+    async fn void_voucher(&self, code: &CodeHash, now: DateTime<Utc>) -> LedgerResult<Voucher> {
+        Ok(self.void_with_reason(code, "", now).await?.voucher)
+    }
+
+    /// Marks a voucher void in one atomic write: a `voided` ledger entry (`rules::void`) whose
+    /// amount is the unspent balance returned to the program and whose reference is `reason`;
+    /// the balance stays on the voucher for the audit. Voiding a void voucher changes nothing.
+    /// `UnknownCode` if there is no such voucher.
+    async fn void_with_reason(
+        &self,
+        code: &CodeHash,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<VoidOutcome>;
+
+    /// Every voucher, or only those of one batch, ordered by batch, issue time and hint.
+    async fn list_vouchers(&self, batch: Option<&str>) -> LedgerResult<Vec<Voucher>>;
+
+    /// Marks a voucher past its expiry in one atomic write (`rules::expire`): an `expired`
+    /// ledger entry of its unspent balance, returned to the program. `None` when there was
+    /// nothing to mark (not past its last day, void, or marked already).
+    async fn expire_voucher(
+        &self,
+        code: &CodeHash,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Option<LedgerEntry>>;
 
     /// Replaces the whole price list (from `catalog.json`).
     async fn replace_price_list(&self, items: &[CatalogItem]) -> LedgerResult<()>;
@@ -108,10 +133,51 @@ pub trait VoucherStore: Send + Sync {
         to: DateTime<Utc>,
     ) -> LedgerResult<Vec<Redemption>>;
 
+    /// Redemptions refunded in `[from, to)` by the refund's time (whenever they were sold),
+    /// each with its lines and its refund: the negative lines of settlement on events.
+    async fn refunds_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> LedgerResult<Vec<Redemption>>;
+
+    /// Every ledger entry made in `[from, to)`, with its voucher's hint, batch and unit,
+    /// oldest first (daily close, transparency).
+    async fn entries_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> LedgerResult<Vec<VoucherEntry>>;
+
+    /// The live answer stored under an idempotency key of `operation` (a request that is not
+    /// one atomic write, such as voiding several codes): its request hash and the answer.
+    async fn stored_answer(
+        &self,
+        operation: &str,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Option<(String, serde_json::Value)>>;
+
+    /// Stores the answer under the key unless a live one is there; answers the one stored
+    /// (this one, or the first).
+    async fn remember_answer(
+        &self,
+        operation: &str,
+        key: &str,
+        request_hash: &str,
+        answer: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<(String, serde_json::Value)>;
+
     /// Every voucher's books, with `redeemed` and `refunded` summed from the redemption and
     /// refund records (not from counters kept on the voucher), so the audit checks one record
     /// against the other.
     async fn books(&self) -> LedgerResult<Vec<VoucherBooks>>;
+
+    /// Every voucher's ledger entries (oldest first), by voucher but without its code, hash
+    /// or hint, in no particular order of vouchers: what the transparency export sums per
+    /// month (issued, spent, refunded, voided, expired).
+    async fn ledgers(&self) -> LedgerResult<Vec<VoucherLedger>>;
 
     /// Every batch as it was issued (name, unit, count, amount, expiry), so the audit can
     /// count the vouchers it finds against it.

@@ -4,12 +4,18 @@
 pub mod audit;
 pub mod build;
 pub mod check;
+pub mod expire;
 pub mod export;
 pub mod import;
+pub mod labels;
 pub mod load_catalog;
 pub mod new;
+pub mod print;
+pub mod report;
 pub mod serve;
 pub mod tokens;
+pub mod transparency;
+pub mod void;
 pub mod vouchers;
 
 use crate::cli::StoreArgs;

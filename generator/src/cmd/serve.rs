@@ -18,7 +18,7 @@ use galeri_api::auth::mint_token;
 use galeri_api::logging::MaskingWriter;
 use galeri_api::{app, AppState, Limits};
 use galeri_vouchers::config::StoreSpec;
-use galeri_vouchers::model::{Catalog, NewBatch, Role};
+use galeri_vouchers::model::{Catalog, NewBatch, Role, DEMO_TOKEN_NAME};
 use galeri_vouchers::{Ledger, Money};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -307,7 +307,7 @@ async fn seed_demo(ledger: &Ledger, spec: &StoreSpec) -> anyhow::Result<()> {
         .issue(&batch, now)
         .await
         .context("issuing the demo batch")?;
-    let (token, record) = mint_token(Role::Cashier, "Kasir demo", now)
+    let (token, record) = mint_token(Role::Cashier, DEMO_TOKEN_NAME, now)
         .map_err(|error| anyhow::anyhow!("no randomness: {error}"))?;
     store
         .put_token(&record)

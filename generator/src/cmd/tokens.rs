@@ -6,7 +6,7 @@ use crate::cli::{StoreArgs, TokenCreateArgs, TokenRevokeArgs};
 use anyhow::Context;
 use chrono::Utc;
 use galeri_api::auth::{mint_token, parse_role};
-use galeri_vouchers::model::Role;
+use galeri_vouchers::model::{is_demo_token_name, Role};
 use std::process::ExitCode;
 
 fn role_name(role: Role) -> &'static str {
@@ -27,6 +27,12 @@ pub fn create(args: TokenCreateArgs) -> anyhow::Result<ExitCode> {
     let name = args.name.trim();
     if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
         anyhow::bail!("--name must be 1 to 64 printable characters");
+    }
+    if is_demo_token_name(name) {
+        anyhow::bail!(
+            "nama {name:?} dicadangkan untuk token demo (`galeri serve --demo`), yang ditolak di \
+             luar mode demo; pilih nama lain. (--name {name:?} is reserved for demo tokens.)"
+        );
     }
     super::runtime()?.block_on(async {
         let (store, _) = super::store(&args.store).await?;

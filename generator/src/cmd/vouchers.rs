@@ -82,9 +82,12 @@ pub fn issue(args: IssueArgs) -> anyhow::Result<ExitCode> {
     };
     write().with_context(|| {
         format!(
-            "batch {:?} was issued but writing {} failed: void the batch and issue again",
+            "batch {:?} sudah diterbitkan tetapi {} gagal ditulis, jadi tidak ada yang memegang \
+             kodenya: batalkan dengan `galeri vouchers void --store {spec} --batch {:?} --reason \
+             \"kode gagal ditulis\"`, lalu terbitkan lagi dengan nama --batch lain",
             batch.name,
-            args.out.display()
+            args.out.display(),
+            batch.name
         )
     })?;
     eprintln!(

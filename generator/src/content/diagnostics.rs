@@ -79,6 +79,10 @@ pub enum Problem {
     Yaml {
         detail: String,
     },
+    /// `data/transparency.json` is not an export this program reads.
+    TransparencyData {
+        detail: String,
+    },
     /// The front matter (or a nested value) is not a mapping of keys.
     NotMapping,
     /// `categories.yaml` is not a list.
@@ -440,6 +444,13 @@ fn message(problem: &Problem, lang: Lang) -> String {
                 format!("YAML tidak valid: {detail}")
             } else {
                 format!("invalid YAML: {detail}")
+            }
+        }
+        P::TransparencyData { detail } => {
+            if id {
+                format!("data transparansi tidak terbaca: {detail} (tulis ulang dengan `galeri report transparency`, jangan diubah dengan tangan)")
+            } else {
+                format!("unreadable transparency data: {detail} (write it again with `galeri report transparency`; do not edit it by hand)")
             }
         }
         P::NotMapping => pick(

@@ -35,6 +35,9 @@ pub struct Library {
     pub products: Vec<Product>,
     /// Sorted by weight, then title.
     pub pages: Vec<Page>,
+    /// The program's figures (`data/transparency.json`, written by `galeri report
+    /// transparency`), when the content has them: published at `/transparansi/`.
+    pub transparency: Option<crate::transparency::Transparency>,
 }
 
 /// An image file referenced by content: checked to exist, to be inside `content/` and to be
@@ -177,6 +180,10 @@ pub struct Loaded {
 pub fn load(content: &Path, today: NaiveDate) -> Result<Library, Diagnostics> {
     let loaded = read_all(content, today)?;
     let mut diagnostics = loaded.diagnostics;
+    let transparency = read_transparency(content).unwrap_or_else(|diagnostic| {
+        diagnostics.push(*diagnostic);
+        None
+    });
     diagnostics.extend(validate::cross_check(
         &loaded.categories,
         &loaded.category_slugs,
@@ -190,9 +197,36 @@ pub fn load(content: &Path, today: NaiveDate) -> Result<Library, Diagnostics> {
             producers: loaded.producers,
             products: loaded.products,
             pages: loaded.pages,
+            transparency,
         }),
         _ => Err(Diagnostics::new(diagnostics)),
     }
+}
+
+/// `data/transparency.json` if the content has it, checked; a problem names its line and
+/// column.
+fn read_transparency(
+    content: &Path,
+) -> Result<Option<crate::transparency::Transparency>, Box<Diagnostic>> {
+    let relative = Path::new(crate::transparency::CONTENT_PATH);
+    if !content.join(relative).exists() {
+        return Ok(None);
+    }
+    let text = read(content, relative)?;
+    crate::transparency::Transparency::parse(&text)
+        .map(Some)
+        .map_err(|error| {
+            Box::new(Diagnostic::new(
+                relative,
+                Position {
+                    line: error.line.max(1),
+                    col: error.column.max(1),
+                },
+                Problem::TransparencyData {
+                    detail: error.message,
+                },
+            ))
+        })
 }
 
 /// Reads and checks every file under `content` on its own. Fails only when `content` is not a

@@ -41,6 +41,17 @@ pub struct Strings {
     pub voucher_page: String,
     /// Title and description per app page slug (`cari`, `cek-saldo`, `kasir`).
     pub app_pages: BTreeMap<String, AppStrings>,
+    /// The `/transparansi/` page.
+    pub transparency: TransparencyStrings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransparencyStrings {
+    pub title: String,
+    pub description: String,
+    /// The row of merged small cells, in tables, charts and the CSV.
+    pub other: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

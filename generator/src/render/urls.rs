@@ -24,6 +24,11 @@ pub const SEARCH_INDEX: &str = "/search-index.json";
 /// The price list the voucher functions and the Kasir page trust.
 pub const CATALOG: &str = "/catalog.json";
 
+/// The program's public figures (`content/data/transparency.json`), when the content has them.
+pub const TRANSPARENCY: &str = "/transparansi/";
+/// The same figures as a spreadsheet, written by the build beside the page.
+pub const TRANSPARENCY_CSV: &str = "/transparansi/transparansi.csv";
+
 /// A page that talks to the API or runs in the browser, at a fixed address, rendered from the
 /// theme template of the same name when the theme has it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,10 +69,17 @@ pub const APP_PAGES: [AppPage; 3] = [
 /// The first path segments the site itself uses (a free page may not take one; the content
 /// loader's list is checked against these in the tests below).
 pub fn reserved_segments() -> impl Iterator<Item = &'static str> {
-    [PRODUCTS, PRODUCERS, CATEGORIES, KECAMATAN, STATIC]
-        .into_iter()
-        .chain(APP_PAGES.iter().map(|page| page.url))
-        .map(|url| url.trim_matches('/'))
+    [
+        PRODUCTS,
+        PRODUCERS,
+        CATEGORIES,
+        KECAMATAN,
+        STATIC,
+        TRANSPARENCY,
+    ]
+    .into_iter()
+    .chain(APP_PAGES.iter().map(|page| page.url))
+    .map(|url| url.trim_matches('/'))
 }
 
 pub fn product(producer: &str, slug: &str) -> String {

@@ -504,9 +504,70 @@ fn serve_demo_writes_its_secrets_to_a_0600_file_not_the_screen() {
     ];
     let sold = sale(&out, &code);
     let (status, answer) = http(port, "POST", "/api/v1/redemptions", &retry, &sold);
-    assert_eq!(status, 422, "{answer}");
-    assert!(answer.contains("demo-voucher"), "{answer}");
+    assert_eq!(
+        status, 401,
+        "the demo token is no key outside demo mode: {answer}"
+    );
+    assert!(answer.contains("/problems/unauthorized"), "{answer}");
     server.stop();
+
+    // Not even to a real voucher issued into that store afterwards.
+    let codes = folder.path().join("codes.csv");
+    let issued = Command::new(galeri())
+        .args(["vouchers", "issue", "--count", "1", "--amount", "50000"])
+        .args([
+            "--expires",
+            "2099-12-31",
+            "--batch",
+            "2026-12",
+            "--store",
+            &store,
+        ])
+        .arg("--out")
+        .arg(&codes)
+        .output()
+        .unwrap();
+    assert!(issued.status.success(), "{issued:?}");
+    let real = std::fs::read_to_string(&codes)
+        .unwrap()
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .find(|word| word.starts_with("MLG-"))
+        .unwrap()
+        .to_string();
+    let server = Serve::start(&out, &["--store", &store], &[]);
+    let retry = [
+        ("Authorization", authorization.as_str()),
+        ("Idempotency-Key", "serve-test-0000003"),
+        ("Content-Type", "application/json"),
+    ];
+    let (status, answer) = http(
+        server.port,
+        "POST",
+        "/api/v1/redemptions",
+        &retry,
+        &sale(&out, &real),
+    );
+    assert_eq!(status, 401, "{answer}");
+    server.stop();
+
+    // Nor can an admin mint a token that passes for the demo one.
+    let minted = Command::new(galeri())
+        .args([
+            "tokens",
+            "create",
+            "--role",
+            "cashier",
+            "--name",
+            "DEMO-Kasir",
+        ])
+        .args(["--store", &store])
+        .output()
+        .unwrap();
+    assert!(!minted.status.success(), "{minted:?}");
+    assert!(
+        String::from_utf8_lossy(&minted.stderr).contains("demo"),
+        "{minted:?}"
+    );
 }
 
 #[test]

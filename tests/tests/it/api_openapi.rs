@@ -128,7 +128,8 @@ fn mutations_require_an_idempotency_key_and_staff_routes_declare_bearer_auth() {
             })
             .unwrap_or_default();
         let has_key = parameters.iter().any(|p| p.ends_with("/IdempotencyKey"));
-        let mutation = path == "/v1/redemptions" || path.ends_with("/refund");
+        let mutation =
+            path == "/v1/redemptions" || path.ends_with("/refund") || path == "/v1/vouchers/void";
         assert_eq!(has_key, mutation, "{method} {path}: Idempotency-Key");
         let public = path == "/v1/balance" || path == "/v1/health";
         assert_eq!(

@@ -801,6 +801,15 @@ impl Recorded {
                     StatusCode::NOT_FOUND,
                     self.send(function, "POST", path, token, key, None).await,
                 ));
+                // A void, then its replay from the idempotency record.
+                for _ in 0..2 {
+                    let body = Some(json!({ "codes": [self.codes[2]], "reason": "hilang" }));
+                    let key = Some("grants-void-00000000001");
+                    let answer = self
+                        .send(function, "POST", "/v1/vouchers/void", token, key, body)
+                        .await;
+                    answers.push((StatusCode::OK, answer));
+                }
             }
             Function::History => {
                 let token = Some(self.cashier.as_str());
@@ -1127,9 +1136,15 @@ fn every_write_is_limited_to_the_items_it_is_for() {
             );
             if money_writer && !counter_only {
                 // A sale or refund touches its voucher, its redemption and its own operation's
-                // idempotency records, and never a token, price or counter.
+                // idempotency records (the refund function's supervisor also voids, under
+                // `I#void#`), and never a token, price or counter.
                 let operation = format!("I#{}#*", function.name());
-                let allowed = ["V#*", "R#*", operation.as_str()];
+                let void = if function == Function::Refund {
+                    "I#void#*"
+                } else {
+                    operation.as_str()
+                };
+                let allowed = ["V#*", "R#*", operation.as_str(), void];
                 for prefix in grant.leading_keys {
                     assert!(allowed.contains(prefix), "{}: {prefix}", function.name());
                 }

@@ -28,7 +28,7 @@ fn random_hex() -> String {
 }
 
 /// A store on a new table. Fails loudly when DynamoDB Local is not configured or not running.
-async fn fresh_store() -> Result<DynamoStore> {
+pub(crate) async fn fresh_store() -> Result<DynamoStore> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").context(
         "AWS_ENDPOINT_URL_DYNAMODB is not set: run `tests/services/dynamodb-local.sh start` \
          and `source tests/.deps/dynamodb.env` (tests/run.sh does both)",
@@ -55,6 +55,11 @@ async fn store_under_test() -> StoreUnderTest {
 
 mod conformance {
     galeri_tests::conformance_tests!(super::store_under_test());
+}
+
+/// Program administration (void, expiry, settlement on events, daily close) on DynamoDB.
+mod admin {
+    galeri_tests::admin_conformance_tests!(super::store_under_test());
 }
 
 fn rp(rupiah: i64) -> Money {

@@ -27,6 +27,11 @@ async fn fresh_store() -> StoreUnderTest {
 
 galeri_tests::conformance_tests!(fresh_store());
 
+/// Program administration (void, expiry, settlement on events, daily close) on SQLite.
+mod admin {
+    galeri_tests::admin_conformance_tests!(super::fresh_store());
+}
+
 /// The admin commands over a SQLite file: issue writes the codes once (0600, never over an
 /// existing file), load-catalog sets the price list, audit passes on honest books.
 mod cli {

@@ -54,7 +54,7 @@
     }
     var note = null;
     if (data.status === "expired") note = el("p", { class: "warn" }, "Masa berlaku voucher ini sudah lewat; saldonya tidak dapat dipakai lagi.");
-    if (data.status === "void") note = el("p", { class: "warn" }, "Voucher ini sudah dibatalkan dan tidak dapat dipakai lagi.");
+    if (data.status === "void") note = el("p", { class: "warn" }, "Voucher ini sudah dibatalkan dan tidak dapat dipakai lagi; sisa saldonya kembali ke program voucher.");
     show([
       el("h2", null, "Saldo voucher …" + data.hint),
       el("p", { class: "balance" }, data.balance_text || A.rupiah(data.balance)),

@@ -317,7 +317,7 @@
     }
     if (b.status !== "active") {
       payDetails.replaceChildren(el("p", { class: "problem" }, b.status === "void"
-        ? "Voucher ini sudah dibatalkan dan tidak dapat dipakai."
+        ? "Voucher ini sudah dibatalkan dan tidak dapat dipakai; sisa saldonya kembali ke program voucher."
         : "Voucher ini sudah kedaluwarsa (berlaku sampai " + A.tanggal(b.expires_on) + ")."));
       return;
     }
@@ -459,7 +459,7 @@
       return V.problem(parsed, typed.body);
     }
     if (state.balance && state.balance.problem) return state.balance.problem;
-    if (state.balance && state.balance.status === "void") return "Voucher ini sudah dibatalkan dan tidak dapat dipakai.";
+    if (state.balance && state.balance.status === "void") return "Voucher ini sudah dibatalkan dan tidak dapat dipakai; sisa saldonya kembali ke program voucher.";
     if (state.balance && state.balance.status === "expired") return "Voucher ini sudah kedaluwarsa dan tidak dapat dipakai.";
     return null;
   }

@@ -72,3 +72,41 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 }
+
+/// `VoucherStore::remember_answer`: the record written alone in a transaction, on the same
+/// condition as beside a sale (the functions' table alarms watch TransactWriteItems); when a
+/// live one is there already, the stored one is the answer.
+pub(super) async fn remember_answer(
+    store: &DynamoStore,
+    operation: &str,
+    key: &str,
+    request_hash: &str,
+    answer: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> LedgerResult<(String, serde_json::Value)> {
+    use super::retry::{
+        backoff, TransactFailure, CONDITIONAL_CHECK_FAILED, MAX_CONTENTION_RETRIES,
+    };
+    let partition = super::keys::idempotency_partition(operation, key);
+    let put = store.idempotency_put(&partition, request_hash, answer, now)?;
+    let mut attempt = 0;
+    loop {
+        match store.transact(vec![put.clone()]).await {
+            Ok(()) => return Ok((request_hash.to_string(), answer.clone())),
+            Err(TransactFailure::Canceled(reasons))
+                if reasons.first().map(String::as_str) == Some(CONDITIONAL_CHECK_FAILED) =>
+            {
+                return store
+                    .stored_record(&partition, now)
+                    .await?
+                    .ok_or_else(|| LedgerError::Store("idempotency record vanished".into()));
+            }
+            Err(TransactFailure::Other(error)) => return Err(error),
+            Err(_) if attempt < MAX_CONTENTION_RETRIES => {
+                attempt += 1;
+                backoff(attempt).await;
+            }
+            Err(_) => return Err(LedgerError::Busy),
+        }
+    }
+}

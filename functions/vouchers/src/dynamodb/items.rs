@@ -56,6 +56,7 @@ pub(super) fn entry_from(item: &Item) -> LedgerResult<LedgerEntry> {
         "redeemed" => EntryKind::Redeemed,
         "refunded" => EntryKind::Refunded,
         "voided" => EntryKind::Voided,
+        "expired" => EntryKind::Expired,
         other => return Err(LedgerError::Store(format!("unknown entry kind {other}"))),
     };
     Ok(LedgerEntry {
@@ -91,6 +92,38 @@ pub(super) fn redemption_item(redemption: &Redemption, voucher: &CodeHash) -> Le
     item.insert(
         INDEX_SORT_KEY.into(),
         s(format!("{created_at}#{}", redemption.id)),
+    );
+    Ok(item)
+}
+
+/// The refund's copy of a refunded redemption (`R#<id>` / `REFUND`), indexed on GSI1 under the
+/// refund's WIB day: settlement on events finds a period's refunds there, with the lines it
+/// needs for the negative lines, whenever the sale was made.
+pub(super) fn refund_item(redemption: &Redemption, voucher: &CodeHash) -> LedgerResult<Item> {
+    let refund = redemption
+        .refund
+        .as_ref()
+        .ok_or_else(|| LedgerError::Store("refund item without a refund".into()))?;
+    let mut item = redemption_item(redemption, voucher)?;
+    item.insert(SORT_KEY.into(), s(REFUND_SORT));
+    item.insert("record".into(), s("refund"));
+    item.insert("refund_id".into(), s(&refund.id));
+    item.insert("refund_supervisor".into(), s(&refund.supervisor));
+    item.insert("refund_created_at".into(), s(timestamp(refund.created_at)));
+    item.insert("refund_voucher_amount".into(), money(refund.voucher_amount));
+    item.insert("refund_cash_amount".into(), money(refund.cash_amount));
+    item.insert("refund_balance_after".into(), money(refund.balance_after));
+    item.insert(
+        INDEX_PARTITION_KEY.into(),
+        s(refund_day_partition(wib_date(refund.created_at))),
+    );
+    item.insert(
+        INDEX_SORT_KEY.into(),
+        s(format!(
+            "{}#{}",
+            timestamp(refund.created_at),
+            redemption.id
+        )),
     );
     Ok(item)
 }
@@ -148,6 +181,7 @@ pub(super) fn entry_kind_text(kind: EntryKind) -> &'static str {
         EntryKind::Redeemed => "redeemed",
         EntryKind::Refunded => "refunded",
         EntryKind::Voided => "voided",
+        EntryKind::Expired => "expired",
     }
 }
 
@@ -233,6 +267,8 @@ pub(super) struct StoredVoucher {
     pub(super) voucher: Voucher,
     /// Bumped by every write to the voucher; also numbers its ledger entries.
     pub(super) seq: i64,
+    /// `vouchers expire` marked it (`expired_at` is set): its balance went back already.
+    pub(super) expired_marked: bool,
 }
 
 impl StoredVoucher {
@@ -259,6 +295,7 @@ impl StoredVoucher {
                 issued_at: time_of(item, "issued_at")?,
             },
             seq: integer(item, "seq")?,
+            expired_marked: item.contains_key("expired_at"),
         })
     }
 }

@@ -22,6 +22,11 @@ pub(super) fn day_partition(day: NaiveDate) -> String {
     format!("DAY#{day}")
 }
 
+/// GSI1 partition of the refunds made on a WIB day (on the `R#<id>` / `REFUND` items).
+pub(super) fn refund_day_partition(day: NaiveDate) -> String {
+    format!("RDAY#{day}")
+}
+
 pub(super) fn idempotency_partition(operation: &str, key: &str) -> String {
     format!("I#{operation}#{key}")
 }

@@ -26,8 +26,8 @@ mod vouchers;
 use crate::code::CodeHash;
 use crate::error::{LedgerError, LedgerResult};
 use crate::model::{
-    CatalogItem, LedgerEntry, LineItem, NewBatch, Redemption, Refund, StaffToken, Voucher,
-    VoucherBooks, VoucherStatus,
+    CatalogItem, LedgerEntry, LineItem, NewBatch, Redemption, Refund, StaffToken, VoidOutcome,
+    Voucher, VoucherBooks, VoucherEntry, VoucherLedger, VoucherStatus,
 };
 use crate::money::Money;
 use crate::store::{wib_date, RedeemCommand, RefundCommand, VoucherStore};
@@ -50,6 +50,8 @@ const INDEX_PARTITION_KEY: &str = "GSI1PK";
 const INDEX_SORT_KEY: &str = "GSI1SK";
 /// Sort key of every item that is the only one in its partition.
 const META: &str = "META";
+/// Sort key of a refunded redemption's refund copy, beside its `META` item.
+const REFUND_SORT: &str = "REFUND";
 /// Partition that holds the whole price list, so replacing it can list what is there.
 const PRICE_PARTITION: &str = "PRICES";
 /// GSI1 partition that lists staff tokens.
@@ -122,8 +124,25 @@ impl VoucherStore for DynamoStore {
         vouchers::voucher_count(self).await
     }
 
-    async fn void_voucher(&self, code: &CodeHash, now: DateTime<Utc>) -> LedgerResult<Voucher> {
-        vouchers::void_voucher(self, code, now).await
+    async fn void_with_reason(
+        &self,
+        code: &CodeHash,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<VoidOutcome> {
+        vouchers::void_with_reason(self, code, reason, now).await
+    }
+
+    async fn list_vouchers(&self, batch: Option<&str>) -> LedgerResult<Vec<Voucher>> {
+        vouchers::list_vouchers(self, batch).await
+    }
+
+    async fn expire_voucher(
+        &self,
+        code: &CodeHash,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Option<LedgerEntry>> {
+        vouchers::expire_voucher(self, code, now).await
     }
 
     async fn replace_price_list(&self, items: &[CatalogItem]) -> LedgerResult<()> {
@@ -167,12 +186,53 @@ impl VoucherStore for DynamoStore {
         reports::redemptions_between(self, from, to).await
     }
 
+    async fn refunds_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> LedgerResult<Vec<Redemption>> {
+        reports::refunds_between(self, from, to).await
+    }
+
+    async fn entries_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> LedgerResult<Vec<VoucherEntry>> {
+        reports::entries_between(self, from, to).await
+    }
+
+    async fn stored_answer(
+        &self,
+        operation: &str,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Option<(String, serde_json::Value)>> {
+        self.stored_record(&keys::idempotency_partition(operation, key), now)
+            .await
+    }
+
+    async fn remember_answer(
+        &self,
+        operation: &str,
+        key: &str,
+        request_hash: &str,
+        answer: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<(String, serde_json::Value)> {
+        idempotency::remember_answer(self, operation, key, request_hash, answer, now).await
+    }
+
     async fn books(&self) -> LedgerResult<Vec<VoucherBooks>> {
         reports::books(self).await
     }
 
     async fn batches(&self) -> LedgerResult<Vec<NewBatch>> {
         reports::batches(self).await
+    }
+
+    async fn ledgers(&self) -> LedgerResult<Vec<VoucherLedger>> {
+        reports::ledgers(self).await
     }
 
     async fn put_token(&self, token: &StaffToken) -> LedgerResult<()> {

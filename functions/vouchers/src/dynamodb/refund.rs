@@ -66,6 +66,10 @@ pub(super) async fn refund(store: &DynamoStore, command: &RefundCommand) -> Ledg
             .expression_attribute_values(":balance_after", money(refund.balance_after))
             .build()
             .map_err(LedgerError::store)?;
+        let refunded = Redemption {
+            refund: Some(refund.clone()),
+            ..redemption.redemption.clone()
+        };
         // A refund corrects a sale: it goes through on a void or expired voucher too.
         let items = vec![
             store.voucher_update(&current, balance_after, false)?,
@@ -75,6 +79,8 @@ pub(super) async fn refund(store: &DynamoStore, command: &RefundCommand) -> Ledg
                 entry_item(&redemption.voucher, current.seq + 1, &entry),
                 None,
             )?,
+            // Last, so the positions `retry` reads cancellation reasons by stay as they are.
+            store.put(refund_item(&refunded, &redemption.voucher)?, None)?,
         ];
         match store.transact(items).await {
             Ok(()) => return Ok(refund),

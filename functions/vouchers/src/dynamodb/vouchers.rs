@@ -1,4 +1,5 @@
-//! Vouchers: issuing a batch, reading one, voiding one, and its ledger entries.
+//! Vouchers: issuing a batch, reading and listing them, voiding and expiring one, and their
+//! ledger entries.
 
 use super::items::*;
 use super::keys::*;
@@ -215,42 +216,44 @@ pub(super) async fn voucher_count(store: &DynamoStore) -> LedgerResult<u64> {
     }
 }
 
-pub(super) async fn void_voucher(
+pub(super) async fn void_with_reason(
     store: &DynamoStore,
     code: &CodeHash,
+    reason: &str,
     now: DateTime<Utc>,
-) -> LedgerResult<Voucher> {
+) -> LedgerResult<VoidOutcome> {
     for _ in 0..=MAX_STALE_RETRIES {
         let current = store
             .stored_voucher(code)
             .await?
             .ok_or(LedgerError::UnknownCode)?;
-        let Some(entry) = rules::void(&current.voucher, now) else {
-            return Ok(current.voucher);
+        let Some(entry) = rules::void(&current.voucher, reason, current.expired_marked, now) else {
+            return Ok(VoidOutcome {
+                voucher: current.voucher,
+                newly_voided: false,
+                returned: Money::ZERO,
+            });
         };
-        let next = current.seq + 1;
-        let update = Update::builder()
-            .table_name(&store.table)
-            .key(PARTITION_KEY, s(voucher_partition(code)))
-            .key(SORT_KEY, s(META))
-            .update_expression("SET #status = :void, #seq = :next")
-            .condition_expression("#seq = :seq")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#seq", "seq")
-            .expression_attribute_values(":void", s(status_text(VoucherStatus::Void)))
-            .expression_attribute_values(":seq", n(current.seq))
-            .expression_attribute_values(":next", n(next))
-            .build()
-            .map_err(LedgerError::store)?;
+        let update = store.marking_update(
+            code,
+            current.seq,
+            "SET #status = :void, #seq = :next",
+            &[("#status", "status")],
+            vec![(":void", s(status_text(VoucherStatus::Void)))],
+        )?;
         let items = vec![
-            TransactWriteItem::builder().update(update).build(),
-            store.put(entry_item(code, next, &entry), None)?,
+            update,
+            store.put(entry_item(code, current.seq + 1, &entry), None)?,
         ];
         match store.transact(items).await {
             Ok(()) => {
-                return Ok(Voucher {
-                    status: VoucherStatus::Void,
-                    ..current.voucher
+                return Ok(VoidOutcome {
+                    voucher: Voucher {
+                        status: VoucherStatus::Void,
+                        ..current.voucher
+                    },
+                    newly_voided: true,
+                    returned: entry.amount,
                 })
             }
             Err(TransactFailure::Other(error)) => return Err(error),
@@ -258,6 +261,97 @@ pub(super) async fn void_voucher(
         }
     }
     Err(LedgerError::Busy)
+}
+
+pub(super) async fn expire_voucher(
+    store: &DynamoStore,
+    code: &CodeHash,
+    now: DateTime<Utc>,
+) -> LedgerResult<Option<LedgerEntry>> {
+    for _ in 0..=MAX_STALE_RETRIES {
+        let current = store
+            .stored_voucher(code)
+            .await?
+            .ok_or(LedgerError::UnknownCode)?;
+        let Some(entry) = rules::expire(&current.voucher, current.expired_marked, now) else {
+            return Ok(None);
+        };
+        let update = store.marking_update(
+            code,
+            current.seq,
+            "SET #expired_at = :at, #seq = :next",
+            &[("#expired_at", "expired_at")],
+            vec![(":at", s(timestamp(now)))],
+        )?;
+        let items = vec![
+            update,
+            store.put(entry_item(code, current.seq + 1, &entry), None)?,
+        ];
+        match store.transact(items).await {
+            Ok(()) => return Ok(Some(entry)),
+            Err(TransactFailure::Other(error)) => return Err(error),
+            Err(failure) => failure.pause_before_retry(1).await,
+        }
+    }
+    Err(LedgerError::Busy)
+}
+
+impl DynamoStore {
+    /// An update of the voucher's item (`expression` must also `SET #seq = :next`) on
+    /// condition that nothing touched it since it was read at `seq`.
+    fn marking_update(
+        &self,
+        code: &CodeHash,
+        seq: i64,
+        expression: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+    ) -> LedgerResult<TransactWriteItem> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(voucher_partition(code)))
+            .key(SORT_KEY, s(META))
+            .update_expression(expression)
+            .condition_expression("#seq = :seq")
+            .expression_attribute_names("#seq", "seq")
+            .expression_attribute_values(":seq", n(seq))
+            .expression_attribute_values(":next", n(seq + 1));
+        for (placeholder, name) in names {
+            update = update.expression_attribute_names(*placeholder, *name);
+        }
+        for (placeholder, value) in values {
+            update = update.expression_attribute_values(placeholder, value);
+        }
+        let update = update.build().map_err(LedgerError::store)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+}
+
+pub(super) async fn list_vouchers(
+    store: &DynamoStore,
+    batch: Option<&str>,
+) -> LedgerResult<Vec<Voucher>> {
+    // A scan: listing is an administrator's occasional job (void a batch, expire), not a
+    // request path.
+    let mut vouchers = store
+        .scan_records(&["voucher"])
+        .await?
+        .iter()
+        .map(|item| StoredVoucher::from_item(item).map(|stored| stored.voucher))
+        .filter(|voucher| match (voucher, batch) {
+            (Ok(voucher), Some(batch)) => voucher.batch == batch,
+            _ => true,
+        })
+        .collect::<LedgerResult<Vec<_>>>()?;
+    vouchers.sort_by(|a, b| {
+        (&a.batch, a.issued_at, &a.hint, &a.code_hash).cmp(&(
+            &b.batch,
+            b.issued_at,
+            &b.hint,
+            &b.code_hash,
+        ))
+    });
+    Ok(vouchers)
 }
 
 pub(super) async fn history(

@@ -52,3 +52,34 @@ pub(super) fn remember_response(
         .map_err(sql_error)?;
     Ok(())
 }
+
+/// The stored answer of a request that is not one atomic write (`VoucherStore::stored_answer`).
+pub(super) fn stored_answer(
+    connection: &Connection,
+    key: &str,
+) -> LedgerResult<Option<(String, serde_json::Value)>> {
+    match stored_record(connection, key)? {
+        Some((request_hash, response)) => {
+            let answer = serde_json::from_str(&response).map_err(LedgerError::store)?;
+            Ok(Some((request_hash, answer)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Stores an answer unless one is stored; answers the one stored.
+pub(super) fn remember_answer(
+    connection: &mut Connection,
+    key: &str,
+    request_hash: &str,
+    answer: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> LedgerResult<(String, serde_json::Value)> {
+    let transaction = super::schema::begin(connection)?;
+    if let Some(stored) = stored_answer(&transaction, key)? {
+        return Ok(stored);
+    }
+    remember_response(&transaction, key, request_hash, answer, now)?;
+    transaction.commit().map_err(sql_error)?;
+    Ok((request_hash.to_string(), answer.clone()))
+}

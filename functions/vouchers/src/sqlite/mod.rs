@@ -31,7 +31,8 @@ pub use probe::CommitProbe;
 use crate::code::CodeHash;
 use crate::error::{LedgerError, LedgerResult};
 use crate::model::{
-    CatalogItem, LedgerEntry, NewBatch, Redemption, Refund, StaffToken, Voucher, VoucherBooks,
+    CatalogItem, LedgerEntry, NewBatch, Redemption, Refund, StaffToken, VoidOutcome, Voucher,
+    VoucherBooks, VoucherEntry, VoucherLedger,
 };
 use crate::store::{RedeemCommand, RefundCommand, VoucherStore};
 use chrono::{DateTime, Utc};
@@ -168,9 +169,30 @@ impl VoucherStore for SqliteStore {
         self.read(vouchers::voucher_count).await
     }
 
-    async fn void_voucher(&self, code: &CodeHash, now: DateTime<Utc>) -> LedgerResult<Voucher> {
+    async fn void_with_reason(
+        &self,
+        code: &CodeHash,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<VoidOutcome> {
+        let (code, reason) = (code.clone(), reason.to_string());
+        self.with(move |connection| vouchers::void_with_reason(connection, &code, &reason, now))
+            .await
+    }
+
+    async fn list_vouchers(&self, batch: Option<&str>) -> LedgerResult<Vec<Voucher>> {
+        let batch = batch.map(str::to_string);
+        self.read(move |connection| vouchers::list_vouchers(connection, batch.as_deref()))
+            .await
+    }
+
+    async fn expire_voucher(
+        &self,
+        code: &CodeHash,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<Option<LedgerEntry>> {
         let code = code.clone();
-        self.with(move |connection| vouchers::void_voucher(connection, &code, now))
+        self.with(move |connection| vouchers::expire_voucher(connection, &code, now))
             .await
     }
 
@@ -247,12 +269,61 @@ impl VoucherStore for SqliteStore {
             .await
     }
 
+    async fn refunds_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> LedgerResult<Vec<Redemption>> {
+        self.read(move |connection| reports::refunds_between(connection, from, to))
+            .await
+    }
+
+    async fn entries_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> LedgerResult<Vec<VoucherEntry>> {
+        self.read(move |connection| vouchers::entries_between(connection, from, to))
+            .await
+    }
+
+    async fn stored_answer(
+        &self,
+        operation: &str,
+        key: &str,
+        _now: DateTime<Utc>,
+    ) -> LedgerResult<Option<(String, serde_json::Value)>> {
+        let key = format!("{operation}#{key}");
+        self.read(move |connection| idempotency::stored_answer(connection, &key))
+            .await
+    }
+
+    async fn remember_answer(
+        &self,
+        operation: &str,
+        key: &str,
+        request_hash: &str,
+        answer: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> LedgerResult<(String, serde_json::Value)> {
+        let key = format!("{operation}#{key}");
+        let (request_hash, answer) = (request_hash.to_string(), answer.clone());
+        self.with(move |connection| {
+            idempotency::remember_answer(connection, &key, &request_hash, &answer, now)
+        })
+        .await
+    }
+
     async fn books(&self) -> LedgerResult<Vec<VoucherBooks>> {
         self.read(reports::books).await
     }
 
     async fn batches(&self) -> LedgerResult<Vec<NewBatch>> {
         self.read(reports::batches).await
+    }
+
+    async fn ledgers(&self) -> LedgerResult<Vec<VoucherLedger>> {
+        self.read(reports::ledgers).await
     }
 
     async fn put_token(&self, token: &StaffToken) -> LedgerResult<()> {

@@ -49,6 +49,7 @@ pub(super) fn kind_name(kind: EntryKind) -> &'static str {
         EntryKind::Redeemed => "redeemed",
         EntryKind::Refunded => "refunded",
         EntryKind::Voided => "voided",
+        EntryKind::Expired => "expired",
     }
 }
 
@@ -58,6 +59,7 @@ pub(super) fn parse_kind(text: &str) -> rusqlite::Result<EntryKind> {
         "redeemed" => Ok(EntryKind::Redeemed),
         "refunded" => Ok(EntryKind::Refunded),
         "voided" => Ok(EntryKind::Voided),
+        "expired" => Ok(EntryKind::Expired),
         other => Err(conversion_error(format!("entry kind {other:?}"))),
     }
 }

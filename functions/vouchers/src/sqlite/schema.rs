@@ -116,6 +116,14 @@ CREATE TABLE settings (
     value  TEXT NOT NULL
 ) WITHOUT ROWID;
 "#,
+    // Administration (issue 9): when `vouchers expire` marked a voucher (its balance returned
+    // once), refunds by their own date (settlement on events) and entries by time (daily
+    // close, transparency).
+    r#"
+ALTER TABLE vouchers ADD COLUMN expired_at TEXT;
+CREATE INDEX refunds_by_time ON refunds(created_at);
+CREATE INDEX ledger_entries_by_time ON ledger_entries(at);
+"#,
 ];
 
 /// A connection with the store's settings: WAL, `synchronous=FULL`, foreign keys, busy timeout.

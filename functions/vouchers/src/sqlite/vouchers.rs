@@ -1,4 +1,5 @@
-//! Vouchers: issuing a batch, reading one, voiding one, and its ledger entries.
+//! Vouchers: issuing a batch, reading and listing them, voiding and expiring one, and their
+//! ledger entries.
 
 use super::rows::{
     kind_name, money, parse_kind, parse_stamp, sql_error, stamp, voucher_from_row, VOUCHER_COLUMNS,
@@ -6,7 +7,10 @@ use super::rows::{
 use super::schema::begin;
 use crate::code::CodeHash;
 use crate::error::{LedgerError, LedgerResult};
-use crate::model::{EntryKind, LedgerEntry, NewBatch, Voucher, VoucherStatus};
+use crate::model::{
+    EntryKind, LedgerEntry, NewBatch, VoidOutcome, Voucher, VoucherEntry, VoucherStatus,
+};
+use crate::money::Money;
 use crate::rules;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -119,15 +123,32 @@ pub(super) fn voucher_count(connection: &mut Connection) -> LedgerResult<u64> {
         .map(|count| u64::try_from(count).unwrap_or(0))
 }
 
-pub(super) fn void_voucher(
+/// Whether `vouchers expire` marked this voucher (its balance returned to the program).
+fn expired_marked(transaction: &Connection, code: &str) -> LedgerResult<bool> {
+    transaction
+        .query_row(
+            "SELECT expired_at IS NOT NULL FROM vouchers WHERE code_hash = ?1",
+            [code],
+            |row| row.get(0),
+        )
+        .map_err(sql_error)
+}
+
+pub(super) fn void_with_reason(
     connection: &mut Connection,
     code: &CodeHash,
+    reason: &str,
     now: DateTime<Utc>,
-) -> LedgerResult<Voucher> {
+) -> LedgerResult<VoidOutcome> {
     let transaction = begin(connection)?;
     let mut voucher = load_voucher(&transaction, code.as_str())?.ok_or(LedgerError::UnknownCode)?;
-    let Some(entry) = rules::void(&voucher, now) else {
-        return Ok(voucher);
+    let marked = expired_marked(&transaction, code.as_str())?;
+    let Some(entry) = rules::void(&voucher, reason, marked, now) else {
+        return Ok(VoidOutcome {
+            voucher,
+            newly_voided: false,
+            returned: Money::ZERO,
+        });
     };
     transaction
         .execute(
@@ -138,7 +159,86 @@ pub(super) fn void_voucher(
     insert_entry(&transaction, code.as_str(), &entry)?;
     transaction.commit().map_err(sql_error)?;
     voucher.status = VoucherStatus::Void;
-    Ok(voucher)
+    Ok(VoidOutcome {
+        voucher,
+        newly_voided: true,
+        returned: entry.amount,
+    })
+}
+
+pub(super) fn expire_voucher(
+    connection: &mut Connection,
+    code: &CodeHash,
+    now: DateTime<Utc>,
+) -> LedgerResult<Option<LedgerEntry>> {
+    let transaction = begin(connection)?;
+    let voucher = load_voucher(&transaction, code.as_str())?.ok_or(LedgerError::UnknownCode)?;
+    let marked = expired_marked(&transaction, code.as_str())?;
+    let Some(entry) = rules::expire(&voucher, marked, now) else {
+        return Ok(None);
+    };
+    transaction
+        .execute(
+            "UPDATE vouchers SET expired_at = ?1 WHERE code_hash = ?2",
+            params![stamp(now), code.as_str()],
+        )
+        .map_err(sql_error)?;
+    insert_entry(&transaction, code.as_str(), &entry)?;
+    transaction.commit().map_err(sql_error)?;
+    Ok(Some(entry))
+}
+
+pub(super) fn list_vouchers(
+    connection: &mut Connection,
+    batch: Option<&str>,
+) -> LedgerResult<Vec<Voucher>> {
+    connection
+        .prepare_cached(&format!(
+            "SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE ?1 IS NULL OR batch = ?1 \
+             ORDER BY batch, issued_at, hint, code_hash"
+        ))
+        .and_then(|mut statement| {
+            statement
+                .query_map([batch], voucher_from_row)
+                .and_then(|rows| rows.collect())
+        })
+        .map_err(sql_error)
+}
+
+pub(super) fn entries_between(
+    connection: &mut Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> LedgerResult<Vec<VoucherEntry>> {
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT e.at, e.kind, e.amount, e.balance_after, e.reference, v.hint, v.batch, v.unit \
+             FROM ledger_entries e JOIN vouchers v ON v.code_hash = e.code_hash \
+             WHERE e.at >= ?1 AND e.at < ?2 ORDER BY e.at, e.sequence",
+        )
+        .map_err(sql_error)?;
+    statement
+        .query_map([stamp(from), stamp(to)], |row| {
+            Ok(VoucherEntry {
+                entry: entry_from_row(row)?,
+                hint: row.get(5)?,
+                batch: row.get(6)?,
+                unit: row.get(7)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(sql_error)
+}
+
+/// A ledger entry from the first five columns `at, kind, amount, balance_after, reference`.
+fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<LedgerEntry> {
+    Ok(LedgerEntry {
+        at: parse_stamp(&row.get::<_, String>(0)?)?,
+        kind: parse_kind(&row.get::<_, String>(1)?)?,
+        amount: money(row.get(2)?)?,
+        balance_after: money(row.get(3)?)?,
+        reference: row.get(4)?,
+    })
 }
 
 pub(super) fn history(
@@ -152,15 +252,7 @@ pub(super) fn history(
         )
         .map_err(sql_error)?;
     statement
-        .query_map([code.as_str()], |row| {
-            Ok(LedgerEntry {
-                at: parse_stamp(&row.get::<_, String>(0)?)?,
-                kind: parse_kind(&row.get::<_, String>(1)?)?,
-                amount: money(row.get(2)?)?,
-                balance_after: money(row.get(3)?)?,
-                reference: row.get(4)?,
-            })
-        })
+        .query_map([code.as_str()], entry_from_row)
         .and_then(|rows| rows.collect())
         .map_err(sql_error)
 }

@@ -10,6 +10,7 @@ pub mod kecamatan;
 pub mod list;
 pub mod producer;
 pub mod product;
+pub mod transparency;
 
 use super::index::Index;
 use super::strings::Strings;
@@ -58,12 +59,22 @@ pub enum Job {
     Producer(usize),
     Producers,
     Categories,
-    Category { position: usize, page: usize },
+    Category {
+        position: usize,
+        page: usize,
+    },
     KecamatanList,
-    Kecamatan { position: usize, page: usize },
-    AllProducts { page: usize },
+    Kecamatan {
+        position: usize,
+        page: usize,
+    },
+    AllProducts {
+        page: usize,
+    },
     Page(usize),
     App(AppPage),
+    /// `/transparansi/`, when the content has the figures.
+    Transparency,
 }
 
 /// What every renderer reads: the library, its groupings, the product cards, the rendered
@@ -101,6 +112,9 @@ impl Renderer<'_> {
         jobs.extend((0..library.products.len()).map(Job::Product));
         jobs.extend((0..library.producers.len()).map(Job::Producer));
         jobs.extend((0..library.pages.len()).map(Job::Page));
+        if library.transparency.is_some() {
+            jobs.push(Job::Transparency);
+        }
         for page in 1..=self.page_count(library.products.len()) {
             jobs.push(Job::AllProducts { page });
         }
@@ -132,6 +146,11 @@ impl Renderer<'_> {
             Job::AllProducts { page } => list::all_products(self, page),
             Job::Page(position) => free::render(self, position),
             Job::App(page) => app::render(self, page),
+            Job::Transparency => match &self.library.transparency {
+                Some(data) => transparency::render(self, data),
+                // `jobs` lists this page only when the content has the figures.
+                None => free::not_found(self),
+            },
         }
     }
 
@@ -217,6 +236,10 @@ pub fn base_context(
     context.insert("search_index_url", urls::SEARCH_INDEX);
     context.insert("catalog_url", urls::CATALOG);
     context.insert("feed_url", urls::FEED);
+    context.insert(
+        "transparency_url",
+        &library.transparency.as_ref().map(|_| urls::TRANSPARENCY),
+    );
     context.insert("og_image", &Option::<String>::None);
     context.insert("json_ld", &Option::<String>::None);
     context
