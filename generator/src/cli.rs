@@ -100,7 +100,7 @@ impl ValueEnum for Lang {
 pub struct BuildArgs {
     #[command(flatten)]
     pub source: SourceArgs,
-    /// Output folder; replaced atomically.
+    /// Output folder; only changed files are written, after every check passed.
     #[arg(long, default_value = "public")]
     pub out: PathBuf,
     /// Overrides `base_url` of site.yaml.
@@ -134,9 +134,14 @@ pub struct ServeArgs {
     pub source: SourceArgs,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Output folder for the built site.
-    #[arg(long, default_value = "public")]
+    /// Output folder of the preview build; never `public/`, so a preview (with this server's
+    /// address in its links) cannot be published by mistake.
+    #[arg(long, default_value = ".galeri/preview")]
     pub out: PathBuf,
+    /// Do not watch content/ and the theme: no rebuild on save, no reload script in pages (for
+    /// the gallery server).
+    #[arg(long)]
+    pub no_watch: bool,
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
     /// Address to listen on (`0.0.0.0` for the gallery LAN; then use --tls-cert/--tls-key).

@@ -7,6 +7,7 @@ pub mod content;
 pub mod markdown;
 pub mod output;
 pub mod pdf;
+pub mod preview;
 pub mod render;
 pub mod site;
 pub mod transparency;

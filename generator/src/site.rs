@@ -1,7 +1,7 @@
 //! The `Site`: a checked content `Library` plus parsed templates, and the build as a short list
 //! of named phases (`Site::build`): load and validate → render Markdown → publish images →
-//! render pages → sitemap, feed, search index, catalog, static files → swap the output folder
-//! in atomically. Each page kind has its own renderer in `render::pages`; every URL comes from
+//! render pages → sitemap, feed, search index, catalog, static files, all into an in-memory
+//! `Tree` → `output::atomic::sync` writes only the files that changed. Each page kind has its own renderer in `render::pages`; every URL comes from
 //! `render::urls`.
 //!
 //! Library API (used by `galeri build`, `galeri check` and `galeri serve`):
@@ -10,7 +10,7 @@
 use crate::content::diagnostics::Diagnostics;
 use crate::content::{self, Library};
 use crate::markdown::RenderedBodies;
-use crate::output::{self, atomic::Staging};
+use crate::output::{self, atomic::Contents, atomic::Tree};
 use crate::render;
 use crate::render::index::Index;
 use crate::render::pages::{self, Page, Renderer};
@@ -34,7 +34,7 @@ pub struct BuildOptions {
     pub content: PathBuf,
     /// The theme folder (`themes/default`).
     pub theme: PathBuf,
-    /// The output folder (`public`), replaced atomically.
+    /// The output folder (`public`): only changed files are written, after every check.
     pub out: PathBuf,
     /// Replaces `base_url` of site.yaml (e.g. for a preview host).
     pub base_url: Option<String>,
@@ -80,6 +80,8 @@ pub struct BuildReport {
     pub photos_processed: usize,
     /// The web editor's Decap bundle was installed and shipped at `/admin/`.
     pub editor_bundled: bool,
+    /// What reached the disk: files written, left alone, removed.
+    pub sync: output::atomic::SyncReport,
 }
 
 /// Why a build failed. The previous output is untouched in every case.
@@ -100,17 +102,16 @@ pub enum BuildError {
     },
     #[error("photo {0}")]
     Image(#[from] output::images::ImageError),
+    /// Writing the output failed part-way (e.g. the disk is full): every file is whole, either
+    /// its previous or its new version; the next successful build completes it.
+    #[error("writing the output: {0}")]
+    Write(#[from] output::atomic::SyncError),
     #[error("rendering {page}: {message}")]
     Render { page: String, message: String },
     /// The output folder contains the content, the theme or the working folder: replacing it
     /// would delete them.
     #[error("refusing to replace {0}: it contains the content, the theme or the current folder")]
     UnsafeOutput(PathBuf),
-}
-
-fn io_error(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
-    let context = context.into();
-    move |source| BuildError::Io { context, source }
 }
 
 /// Today's date in WIB.
@@ -123,7 +124,7 @@ pub fn check_site(content: &Path, today: Option<NaiveDate>) -> Result<Library, D
     content::load(content, today.unwrap_or_else(today_wib))
 }
 
-/// Checks the content and builds the site into `options.out`, atomically.
+/// Checks the content and renders the whole site, then writes what changed into `options.out`.
 pub fn build_site(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     Site::load(options)?.build(&options.out)
 }
@@ -180,20 +181,21 @@ impl Site {
         })
     }
 
-    /// The build phases, into a staging folder that replaces `out` only on success.
+    /// The build phases into memory; then, only if all succeeded, the changes onto `out`.
     pub fn build(&self, out: &Path) -> Result<BuildReport, BuildError> {
-        let staging = Staging::create(out).map_err(io_error(format!(
-            "creating a build folder beside {}",
-            out.display()
-        )))?;
-        // Rendering is CPU work, but every page is also a folder and a file: with more threads
-        // than cores, one page's render overlaps another's wait on the filesystem. The old
-        // output is deleted on the same pool, in parallel (see `atomic::remove_tree`).
+        // Rendering is CPU work, but writing waits on the filesystem (folder and file creation,
+        // comparing old bytes): with more threads than cores, one file's wait overlaps
+        // another's work.
         let run = || -> Result<BuildReport, BuildError> {
-            let report = self.build_into(staging.path())?;
-            staging
-                .commit()
-                .map_err(io_error(format!("replacing {}", out.display())))?;
+            let tree = Tree::new();
+            // The price list keeps its date while its items are unchanged, so an unchanged
+            // catalog rebuilds to the same bytes.
+            let previous_catalog =
+                std::fs::read_to_string(out.join(urls::output_path(urls::CATALOG)))
+                    .ok()
+                    .and_then(|text| serde_json::from_str(&text).ok());
+            let mut report = self.build_into(&tree, previous_catalog)?;
+            report.sync = output::atomic::sync(tree, out)?;
             Ok(report)
         };
         match rayon::ThreadPoolBuilder::new()
@@ -205,7 +207,11 @@ impl Site {
         }
     }
 
-    fn build_into(&self, root: &Path) -> Result<BuildReport, BuildError> {
+    fn build_into(
+        &self,
+        root: &Tree,
+        previous_catalog: Option<galeri_vouchers::model::Catalog>,
+    ) -> Result<BuildReport, BuildError> {
         let library = &self.library;
         let bodies = RenderedBodies::new(library);
         let index = Index::new(library);
@@ -217,11 +223,14 @@ impl Site {
         files += self.write_sitemap(root, &sitemap.urls)?;
         files += self.write_feed(root, &index)?;
         files += self.write_search_index(root, &index, &cards)?;
-        files += self.write_catalog(root)?;
+        files += self.write_catalog(root, previous_catalog)?;
         files += self.write_transparency_csv(root)?;
-        files += copy_static(&self.theme.join("static"), &root.join("static"))?;
-        let editor = render::admin::write(root, &self.theme, library)
-            .map_err(io_error("writing the web editor /admin/"))?;
+        files += copy_static(&self.theme.join("static"), root, Path::new("static"))?;
+        let editor =
+            render::admin::write(root, &self.theme, library).map_err(|source| BuildError::Io {
+                context: "writing the web editor /admin/".into(),
+                source,
+            })?;
         files += editor.files;
         Ok(BuildReport {
             pages,
@@ -231,12 +240,13 @@ impl Site {
             photos: images.photos,
             photos_processed: images.processed,
             editor_bundled: editor.bundled,
+            sync: output::atomic::SyncReport::default(),
         })
     }
 
     /// Publishes every product image and producer photo beside the page that shows it, as
     /// responsive variants from the image cache.
-    fn publish_images(&self, root: &Path) -> Result<(Photos, output::images::Report), BuildError> {
+    fn publish_images(&self, root: &Tree) -> Result<(Photos, output::images::Report), BuildError> {
         let library = &self.library;
         let mut jobs = Vec::new();
         // (product or producer, position, page URL, image) per job, to build the views after.
@@ -298,10 +308,10 @@ impl Site {
             .collect()
     }
 
-    /// Renders every page, in parallel, each written as soon as it is rendered.
+    /// Renders every page, in parallel, into the tree.
     fn render_pages(
         &self,
-        root: &Path,
+        root: &Tree,
         index: &Index,
         cards: &[Card<'_>],
         bodies: &RenderedBodies,
@@ -335,8 +345,8 @@ impl Site {
         Ok(SitemapUrls { pages, urls })
     }
 
-    /// Runs the page's template and writes it; returns its URL if it belongs in the sitemap.
-    fn write_page(&self, root: &Path, page: Page) -> Result<Option<String>, BuildError> {
+    /// Runs the page's template and adds it; returns its URL if it belongs in the sitemap.
+    fn write_page(&self, root: &Tree, page: Page) -> Result<Option<String>, BuildError> {
         let Page {
             url,
             template,
@@ -356,17 +366,12 @@ impl Site {
                     page: url.clone(),
                     message: render::error_chain(&error),
                 })?;
-        let path = root.join(urls::output_path(&url));
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(io_error(format!("creating {}", parent.display())))?;
-        }
-        std::fs::write(&path, html).map_err(io_error(format!("writing {}", path.display())))?;
+        root.add(urls::output_path(&url), Contents::Bytes(html.into_bytes()));
         Ok(in_sitemap.then_some(url))
     }
 
     /// `sitemap.xml` and `robots.txt`.
-    fn write_sitemap(&self, root: &Path, paths: &[String]) -> Result<usize, BuildError> {
+    fn write_sitemap(&self, root: &Tree, paths: &[String]) -> Result<usize, BuildError> {
         write_file(
             root,
             urls::SITEMAP,
@@ -377,7 +382,7 @@ impl Site {
     }
 
     /// The Atom feed of the newest products.
-    fn write_feed(&self, root: &Path, index: &Index) -> Result<usize, BuildError> {
+    fn write_feed(&self, root: &Tree, index: &Index) -> Result<usize, BuildError> {
         let library = &self.library;
         let newest: Vec<&content::product::Product> = index
             .newest
@@ -398,7 +403,7 @@ impl Site {
     /// The in-browser search's index of available products.
     fn write_search_index(
         &self,
-        root: &Path,
+        root: &Tree,
         index: &Index,
         cards: &[Card<'_>],
     ) -> Result<usize, BuildError> {
@@ -463,7 +468,7 @@ impl Site {
 
     /// The figures of `/transparansi/` as a spreadsheet beside the page, when the content has
     /// them.
-    fn write_transparency_csv(&self, root: &Path) -> Result<usize, BuildError> {
+    fn write_transparency_csv(&self, root: &Tree) -> Result<usize, BuildError> {
         let Some(data) = &self.library.transparency else {
             return Ok(0);
         };
@@ -473,18 +478,21 @@ impl Site {
                 page: urls::TRANSPARENCY_CSV.into(),
                 message: format!("{error:#}"),
             })?;
-        let path = root.join(urls::output_path(urls::TRANSPARENCY_CSV));
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(io_error(format!("creating {}", parent.display())))?;
-        }
         write_file(root, urls::TRANSPARENCY_CSV, &csv)?;
         Ok(1)
     }
 
-    /// `catalog.json`, the price list the voucher functions trust.
-    fn write_catalog(&self, root: &Path) -> Result<usize, BuildError> {
-        let catalog = output::catalog::catalog(&self.library, Utc::now());
+    /// `catalog.json`, the price list the voucher functions trust; `generated_at` is the
+    /// previous build's when the items are the same.
+    fn write_catalog(
+        &self,
+        root: &Tree,
+        previous: Option<galeri_vouchers::model::Catalog>,
+    ) -> Result<usize, BuildError> {
+        let mut catalog = output::catalog::catalog(&self.library, Utc::now());
+        if let Some(previous) = previous.filter(|previous| previous.items == catalog.items) {
+            catalog.generated_at = previous.generated_at;
+        }
         write_file(root, urls::CATALOG, &to_json(&catalog, true)?)?;
         Ok(1)
     }
@@ -498,12 +506,16 @@ struct SitemapUrls {
     urls: Vec<String>,
 }
 
-fn write_file(root: &Path, url: &str, text: &str) -> Result<(), BuildError> {
-    let path = root.join(urls::output_path(url));
-    std::fs::write(&path, text).map_err(io_error(format!("writing {}", path.display())))
+fn write_file(root: &Tree, url: &str, text: &str) -> Result<(), BuildError> {
+    root.add(
+        urls::output_path(url),
+        Contents::Bytes(text.as_bytes().to_vec()),
+    );
+    Ok(())
 }
 
-/// The build replaces `out` wholesale, so `out` must not hold anything precious.
+/// The build removes from `out` whatever it did not produce, so `out` must not hold anything
+/// precious.
 fn check_output_is_safe(out: &Path, keep: &[&Path]) -> Result<(), BuildError> {
     let Ok(out_canonical) = out.canonicalize() else {
         // Does not exist yet: nothing to lose.
@@ -534,8 +546,8 @@ fn to_json<T: Serialize>(value: &T, pretty: bool) -> Result<String, BuildError> 
     })
 }
 
-/// Copies the theme's static files (CSS, later JS) to `/static/`.
-fn copy_static(from: &Path, to: &Path) -> Result<usize, BuildError> {
+/// Copies the theme's static files (CSS, JS) to `/static/`.
+fn copy_static(from: &Path, root: &Tree, to: &Path) -> Result<usize, BuildError> {
     if !from.is_dir() {
         return Ok(0);
     }
@@ -548,13 +560,11 @@ fn copy_static(from: &Path, to: &Path) -> Result<usize, BuildError> {
         let Ok(relative) = entry.path().strip_prefix(from) else {
             continue;
         };
-        let target = to.join(relative);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target)
-                .map_err(io_error(format!("creating {}", target.display())))?;
-        } else {
-            std::fs::copy(entry.path(), &target)
-                .map_err(io_error(format!("copying {}", entry.path().display())))?;
+        if !entry.file_type().is_dir() {
+            root.add(
+                to.join(relative),
+                Contents::Copy(entry.path().to_path_buf()),
+            );
             count += 1;
         }
     }

@@ -17,6 +17,9 @@
 #   them (`--prune-assets` deletes them too, e.g. a day later).
 # - An invalidation of /* (one path: free within CloudFront's 1,000 free paths a month) makes
 #   the new pages visible at once (`--wait` waits for it to complete).
+# - Refusal: a site whose sitemap.xml, atom.xml or robots.txt names another origin than the
+#   stack's SiteUrl (e.g. a `galeri serve` preview, built for http://127.0.0.1:8080) is not
+#   uploaded at all: build it with `--base-url` set to the stack's site.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -35,7 +38,7 @@ while [ $# -gt 0 ]; do
     --wait) wait_for_invalidation=true; shift ;;
     --prune-assets) prune_assets=true; shift ;;
     --dry-run) dry_run=(--dryrun); shift ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -49,6 +52,31 @@ for required in index.html 404.html catalog.json; do
     exit 1
   fi
 done
+
+# The origin every absolute URL of the site must have: a preview or a build for another host
+# would publish links (sitemap, canonical, Open Graph, feed) that lead elsewhere.
+site_url=$(infra/scripts/stack-output.sh "$stack" SiteUrl)
+origin=$(printf '%s' "$site_url" | sed -E 's#^([a-z]+://[^/]+).*#\1#')
+foreign=$(
+  for file in sitemap.xml atom.xml robots.txt; do
+    if [ -f "$site/$file" ]; then
+      grep -oE '(https?://[^"<>[:space:]]*)' "$site/$file" |
+        grep -vE '^https?://www\.(sitemaps\.org|w3\.org)/' |
+        while IFS= read -r url; do
+          case $url in
+            "$origin" | "$origin"/*) ;;
+            *) echo "$file: $url" ;;
+          esac
+        done
+    fi
+  done | head -n 5
+) || true
+if [ -n "$foreign" ]; then
+  echo "refusing to publish $site: it names another origin than the stack's site $origin" >&2
+  echo "$foreign" | sed 's/^/  /' >&2
+  echo "rebuild it for the site: cargo run --release -- build --base-url $origin" >&2
+  exit 1
+fi
 
 bucket=$(infra/scripts/stack-output.sh "$stack" SiteBucketName)
 distribution=$(infra/scripts/stack-output.sh "$stack" SiteDistributionId)

@@ -2,8 +2,9 @@
 # Exercises infra/scripts/publish-site.sh end to end against a local AWS emulator (moto, from
 # PyPI, in tests/.venv-infra) with the real AWS CLI: builds a small site folder, publishes it,
 # and checks what landed in the bucket (content types, cache headers, upload of every file,
-# deletion of pages that left the build, keeping then pruning old fingerprinted assets) and
-# that an invalidation was made. Prints "N passed, M failed"; exits non-zero on any failure.
+# deletion of pages that left the build, keeping then pruning old fingerprinted assets), that
+# an invalidation was made, and that a site built for another origin (a `galeri serve` preview)
+# is refused before anything is uploaded. Prints "N passed, M failed"; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -80,6 +81,20 @@ echo 'console.log(1)' >"$site/assets/search.js"
 printf 'RIFF0000WEBP' >"$site/img/kopi-480.a1b2c3d4.webp"
 echo 'User-agent: *' >"$site/robots.txt"
 echo '<feed/>' >"$site/feed.atom"
+cat >"$site/sitemap.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url><loc>https://galeri.example.go.id/</loc></url>
+  <url><loc>https://galeri.example.go.id/produk/kopi/</loc></url>
+</urlset>
+XML
+cat >"$site/atom.xml" <<'XML'
+<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="id">
+  <link href="https://galeri.example.go.id/atom.xml" rel="self" type="application/atom+xml"/>
+  <id>https://galeri.example.go.id/</id>
+</feed>
+XML
 printf '\x00\x01' >"$site/extra.bin"
 
 passed=0
@@ -147,6 +162,33 @@ if infra/scripts/publish-site.sh --stack galeri-test --site "$work/empty" >/dev/
 else
   check "unbuilt folder refused" "refused" "refused"
 fi
+
+# A preview (`galeri serve` builds for its own address) is refused, and nothing of it lands.
+preview=$work/preview
+cp -r "$site" "$preview"
+sed -i 's#https://galeri.example.go.id#http://127.0.0.1:8080#g' "$preview/sitemap.xml"
+echo '<!doctype html><title>Pratinjau</title>' >"$preview/pratinjau.html"
+if infra/scripts/publish-site.sh --stack galeri-test --site "$preview" --no-invalidate \
+  >"$work/publish4.log" 2>&1; then
+  check "preview sitemap refused" "refused" "published"
+else
+  check "preview sitemap refused" "refused" "refused"
+fi
+check "refusal names the foreign URL" "yes" \
+  "$(grep -q 'sitemap.xml: http://127.0.0.1:8080/' "$work/publish4.log" && echo yes || echo no)"
+check "nothing of the preview uploaded" "no" "$(exists pratinjau.html)"
+# A feed for another host, likewise.
+cp "$site/sitemap.xml" "$preview/sitemap.xml"
+sed -i 's#https://galeri.example.go.id/atom.xml#https://galeri.example.org/atom.xml#' "$preview/atom.xml"
+if infra/scripts/publish-site.sh --stack galeri-test --site "$preview" --no-invalidate \
+  >"$work/publish5.log" 2>&1; then
+  check "foreign feed refused" "refused" "published"
+else
+  check "foreign feed refused" "refused" "refused"
+fi
+check "nothing of the foreign feed's site uploaded" "no" "$(exists pratinjau.html)"
+# The same origin with a path and a port-less match is accepted (the first publish above).
+check "own sitemap uploaded" "yes" "$(exists sitemap.xml)"
 
 echo "publish-site: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

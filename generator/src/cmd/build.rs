@@ -1,4 +1,4 @@
-//! `galeri build`: check the content, then build the site into `--out` atomically.
+//! `galeri build`: check the content, render the site, then write into `--out` only what changed.
 
 use crate::cli::{BuildArgs, Lang};
 use crate::site::{build_site, BuildError, BuildOptions};
@@ -14,22 +14,28 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
             let seconds = started.elapsed().as_secs_f64();
             let text = match args.lang {
                 Lang::Id => format!(
-                    "{} halaman ({} produk, {} produsen, {} foto, {} baru diproses) ditulis ke {} dalam {seconds:.2} dtk.",
+                    "{} halaman ({} produk, {} produsen, {} foto, {} baru diproses) dibangun ke {} dalam {seconds:.2} dtk: {} berkas ditulis, {} tidak berubah, {} dihapus.",
                     report.pages,
                     report.products,
                     report.producers,
                     report.photos,
                     report.photos_processed,
-                    args.out.display()
+                    args.out.display(),
+                    report.sync.written,
+                    report.sync.unchanged,
+                    report.sync.removed,
                 ),
                 Lang::En => format!(
-                    "{} pages ({} products, {} producers, {} photos, {} newly processed) written to {} in {seconds:.2} s.",
+                    "{} pages ({} products, {} producers, {} photos, {} newly processed) built into {} in {seconds:.2} s: {} files written, {} unchanged, {} removed.",
                     report.pages,
                     report.products,
                     report.producers,
                     report.photos,
                     report.photos_processed,
-                    args.out.display()
+                    args.out.display(),
+                    report.sync.written,
+                    report.sync.unchanged,
+                    report.sync.removed,
                 ),
             };
             println!("{text}");

@@ -1,12 +1,14 @@
 //! `galeri serve`: build the site, load its price list, and serve both on one port: the site
 //! from the output folder (its 404.html for misses) and the voucher API at `/api` (so
-//! `/api/v1/balance`). It is also the single-machine gallery server: HTTPS with
+//! `/api/v1/balance`). It is a live preview (`preview`): it watches the content and the theme,
+//! rebuilds on save, reloads open tabs and reloads the price list; `--no-watch` turns that off. It is also the single-machine gallery server: HTTPS with
 //! `--tls-cert`/`--tls-key` (rustls), so tokens and codes never cross the LAN in clear, and
 //! `--trusted-proxy` for a reverse proxy in front. With `--demo` (SQLite only) an empty store
 //! gets a clearly marked demo batch and a demo cashier token, written to a 0600 file.
 
 use crate::cli::{ForwardedHeaderArg, ServeArgs};
-use crate::site::{build_site, today_wib, BuildError, BuildOptions};
+use crate::preview::{self, Preview};
+use crate::site::{today_wib, BuildError, BuildOptions};
 use anyhow::Context;
 use axum::Router;
 use axum_server::tls_rustls::RustlsConfig;
@@ -82,9 +84,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
     // A wrong or lost pepper, too, is refused before the build.
     let (ledger, spec) = super::ledger(&args.store, true).await?;
-    let ledger = ledger.with_demo(args.demo);
+    let ledger = ledger
+        .with_demo(args.demo)
+        .with_order_hold_days(order_hold_days(&args.source.content));
 
-    if !build(&args, local, scheme).await? {
+    let preview = Preview::new(build_options(&args, local, scheme));
+    if !build(&args, &preview).await? {
         return Ok(ExitCode::FAILURE);
     }
     load_catalog(&ledger, &args.out).await?;
@@ -92,7 +97,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         seed_demo(&ledger, &spec).await?;
     }
 
-    let mut state = AppState::new(ledger);
+    let mut state = AppState::new(ledger.clone());
     state.limits = Limits::from_env();
     let header = match args.forwarded_header {
         ForwardedHeaderArg::XForwardedFor => ForwardedHeader::XForwardedFor,
@@ -100,12 +105,32 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let proxies = TrustedProxies::new(args.trusted_proxies.clone(), header);
     let router = site_and_api(state, &args.out, proxies);
+    let (router, _watcher) = if args.no_watch {
+        (router, None)
+    } else {
+        let watcher = preview
+            .watch()
+            .context("watching the content and theme folders")?;
+        tokio::spawn(reload_catalog(
+            preview.subscribe(),
+            ledger,
+            args.out.clone(),
+        ));
+        eprintln!(
+            "Pratinjau langsung: perubahan di {} dan {} dibangun ulang otomatis.",
+            args.source.content.display(),
+            args.source.theme.display()
+        );
+        (preview::attach(router, &preview), Some(watcher))
+    };
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
     tokio::spawn({
         let handle = handle.clone();
+        let preview = preview.clone();
         async move {
             shutdown().await;
+            preview.close();
             handle.graceful_shutdown(Some(GRACE));
         }
     });
@@ -167,15 +192,39 @@ pub fn site_and_api(state: AppState, out: &Path, proxies: TrustedProxies) -> Rou
         ))
 }
 
-/// Builds the site for this address. On content errors, prints them and serves the previous
-/// build if there is one (so a typo does not take the till down); with none, gives up.
-async fn build(args: &ServeArgs, local: SocketAddr, scheme: &str) -> anyhow::Result<bool> {
+/// The preview build: this server's address as the base URL, the API on the same origin.
+fn build_options(args: &ServeArgs, local: SocketAddr, scheme: &str) -> BuildOptions {
     let mut options = BuildOptions::new(&args.source.content, &args.source.theme, &args.out);
     options.base_url = Some(format!("{scheme}://{local}/"));
     // The API is nested at `/api` on this same origin (see `site_and_api`).
     options.api_base_url = Some("/api/v1".into());
+    options
+}
+
+/// After each successful rebuild, the new price list, so a sale prices what the page shows.
+async fn reload_catalog(
+    mut status: tokio::sync::watch::Receiver<preview::Status>,
+    ledger: Ledger,
+    out: PathBuf,
+) {
+    let mut generation = status.borrow_and_update().generation;
+    while status.changed().await.is_ok() {
+        let current = status.borrow_and_update().generation;
+        if current != generation {
+            generation = current;
+            if let Err(error) = load_catalog(&ledger, &out).await {
+                eprintln!("Daftar harga tidak dimuat ulang: {error:#}");
+            }
+        }
+    }
+}
+
+/// Builds the site for this address. On content errors, prints them and serves the previous
+/// build if there is one (so a typo does not take the till down); with none, gives up.
+async fn build(args: &ServeArgs, preview: &Arc<Preview>) -> anyhow::Result<bool> {
     let content = args.source.content.clone();
-    let result = tokio::task::spawn_blocking(move || build_site(&options))
+    let building = Arc::clone(preview);
+    let result = tokio::task::spawn_blocking(move || building.rebuild())
         .await
         .context("the build stopped")?;
     let previous = args.out.join("index.html").exists();
@@ -223,6 +272,19 @@ async fn load_catalog(ledger: &Ledger, out: &Path) -> anyhow::Result<()> {
         .context("loading the price list")?;
     eprintln!("Daftar harga: {} produk.", catalog.items.len());
     Ok(())
+}
+
+/// The site's `order_hold_days` (how long an online order holds its vouchers), read from
+/// `site.yaml` as the build reads it; the ledger's default while the file does not parse (the
+/// build then reports why, and the preview rebuilds once it is fixed).
+fn order_hold_days(content: &Path) -> u32 {
+    let path = content.join("site.yaml");
+    std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| crate::content::site::parse_site(&text, &path).0)
+        .map_or(galeri_vouchers::ledger::DEFAULT_ORDER_HOLD_DAYS, |site| {
+            site.order_hold_days
+        })
 }
 
 /// On an empty store: a demo batch and a demo cashier token, whose secrets are written to a

@@ -1,8 +1,9 @@
 //! Photos as the site publishes them: each source image is resized at build time into a few
 //! widths, each as WebP and as a JPEG fallback, never shipping the original. Variants are kept
 //! in a cache keyed by the source's content hash (and the encoding settings), so an unchanged
-//! photo is never processed twice; a build only links cached files into its output.
+//! photo is never processed twice; a build only adds links to cached files to its output tree.
 
+use super::atomic::{Contents, Tree};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::io;
@@ -67,7 +68,7 @@ pub struct Report {
     pub photos: usize,
     /// Photos that were resized and encoded (not found in the cache).
     pub processed: usize,
-    /// Files linked into the output.
+    /// Files added to the output.
     pub files: usize,
 }
 
@@ -134,13 +135,13 @@ impl Cache {
         })
     }
 
-    /// Publishes every job into `root`: processes the photos missing from the cache (showing
-    /// progress on a terminal), then links each variant into its folder. Returns the
+    /// Publishes every job into `tree`: processes the photos missing from the cache (showing
+    /// progress on a terminal), then adds each cached variant to its folder. Returns the
     /// variants per job, in order.
     pub fn publish(
         &self,
         jobs: &[Job],
-        root: &Path,
+        tree: &Tree,
     ) -> Result<(Vec<Published>, Report), ImageError> {
         std::fs::create_dir_all(&self.folder).map_err(io_error(&self.folder))?;
         // Read and hash every source first: the key decides whether there is work at all.
@@ -200,19 +201,18 @@ impl Cache {
             .zip(&dimensions)
             .map(|((job, (_, key)), (width, height))| {
                 let variants = variants(*width, *height);
-                let folder = root.join(&job.folder);
-                std::fs::create_dir_all(&folder).map_err(io_error(&folder))?;
                 for variant in &variants {
                     for extension in ["webp", "jpg"] {
                         let cached = self.path(key, variant.width, extension);
                         let target =
-                            folder.join(Published::file(&job.stem, variant.width, extension));
-                        link_or_copy(&cached, &target).map_err(io_error(&target))?;
+                            job.folder
+                                .join(Published::file(&job.stem, variant.width, extension));
+                        tree.add(target, Contents::Link(cached));
                     }
                 }
-                Ok(Published { variants })
+                Published { variants }
             })
-            .collect::<Result<_, ImageError>>()?;
+            .collect();
         let files = published.iter().map(|photo| photo.variants.len() * 2).sum();
         Ok((
             published,
@@ -299,15 +299,6 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ImageError> {
     Ok(())
 }
 
-/// Cached variants are immutable, so the output may share them (a hard link costs no bytes);
-/// across filesystems, a copy.
-fn link_or_copy(from: &Path, to: &Path) -> io::Result<()> {
-    match std::fs::hard_link(from, to) {
-        Ok(()) => Ok(()),
-        Err(_) => std::fs::copy(from, to).map(|_| ()),
-    }
-}
-
 /// A progress bar on a terminal; hidden otherwise (indicatif draws nothing when stderr is not
 /// a terminal) and when there is nothing to do.
 fn progress_bar(length: usize) -> indicatif::ProgressBar {
@@ -370,15 +361,19 @@ mod tests {
             stem: "foto".into(),
         };
         let root = folder.path().join("site");
-        let (published, first) = cache.publish(std::slice::from_ref(&job), &root).unwrap();
+        let tree = Tree::new();
+        let (published, first) = cache.publish(std::slice::from_ref(&job), &tree).unwrap();
         assert_eq!(first.processed, 1);
         assert_eq!(published[0].variants.len(), 3);
+        crate::output::atomic::sync(tree, &root).unwrap();
         assert!(root.join("produk/a/b/foto-640.webp").is_file());
         assert!(root.join("produk/a/b/foto-700.jpg").is_file());
         assert!(!root.join("produk/a/b/foto.png").exists());
         let root = folder.path().join("site2");
-        let (_, second) = cache.publish(&[job], &root).unwrap();
+        let tree = Tree::new();
+        let (_, second) = cache.publish(&[job], &tree).unwrap();
         assert_eq!(second.processed, 0);
+        crate::output::atomic::sync(tree, &root).unwrap();
         assert!(root.join("produk/a/b/foto-320.jpg").is_file());
     }
 }

@@ -1,5 +1,5 @@
 //! What the build writes besides HTML pages: sitemap, Atom feed, search index, `catalog.json`,
-//! published images, and the atomic swap of the output folder.
+//! published images, and the incremental write of the output folder (`atomic`).
 
 pub mod atomic;
 pub mod catalog;

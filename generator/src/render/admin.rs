@@ -11,6 +11,7 @@
 
 use crate::content::schema::{Field, Rule, Schema, Type, PAGE, PRODUCER, PRODUCT, SITE};
 use crate::content::Library;
+use crate::output::atomic::{Contents, Tree};
 use serde_yaml::{Mapping, Value};
 use std::path::Path;
 
@@ -303,27 +304,29 @@ pub struct Written {
 
 /// Writes `/admin/` into the build folder `root`: the page, its configuration and, when the
 /// theme's npm packages are installed, the Decap bundle. A theme without `admin/` gets none.
-pub fn write(root: &Path, theme: &Path, library: &Library) -> std::io::Result<Written> {
+pub fn write(tree: &Tree, theme: &Path, library: &Library) -> std::io::Result<Written> {
     let source = theme.join("admin");
     if !source.is_dir() {
         return Ok(Written::default());
     }
-    let out = root.join("admin");
-    std::fs::create_dir_all(&out)?;
+    let out = Path::new("admin");
     let header =
         "# Dibuat oleh `galeri build` dari generator/src/content/schema.rs: jangan diubah \
                   di sini.\n# Generated from the schema table; edit the schema, not this file.\n";
     let yaml = serde_yaml::to_string(&config(library)).map_err(std::io::Error::other)?;
-    std::fs::write(out.join("config.yml"), format!("{header}{yaml}"))?;
+    tree.add(
+        out.join("config.yml"),
+        Contents::Bytes(format!("{header}{yaml}").into_bytes()),
+    );
     let bundle = source.join("node_modules/decap-cms/dist");
     let mut files = 1;
     let bundled = bundle.join("decap-cms.js").is_file();
     if bundled {
-        std::fs::copy(source.join("index.html"), out.join("index.html"))?;
-        std::fs::copy(source.join("galeri-admin.js"), out.join("galeri-admin.js"))?;
+        for name in ["index.html", "galeri-admin.js"] {
+            tree.add(out.join(name), Contents::Copy(source.join(name)));
+        }
         files += 2;
         let target = out.join("decap");
-        std::fs::create_dir_all(&target)?;
         for entry in std::fs::read_dir(&bundle)? {
             let entry = entry?;
             let name = entry.file_name();
@@ -335,12 +338,15 @@ pub fn write(root: &Path, theme: &Path, library: &Library) -> std::io::Result<Wr
                 || name.ends_with(".wasm")
                 || name == "decap-cms.js.LICENSE.txt";
             if wanted {
-                std::fs::copy(entry.path(), target.join(&*name))?;
+                tree.add(target.join(&*name), Contents::Copy(entry.path()));
                 files += 1;
             }
         }
     } else {
-        std::fs::copy(source.join("missing.html"), out.join("index.html"))?;
+        tree.add(
+            out.join("index.html"),
+            Contents::Copy(source.join("missing.html")),
+        );
         files += 1;
     }
     Ok(Written { files, bundled })
@@ -489,7 +495,9 @@ mod tests {
         ] {
             std::fs::copy(real.join(file), theme.path().join("admin").join(file)).unwrap();
         }
-        let written = write(out.path(), theme.path(), &library).unwrap();
+        let tree = Tree::new();
+        let written = write(&tree, theme.path(), &library).unwrap();
+        crate::output::atomic::sync(tree, out.path()).unwrap();
         assert_eq!(
             written,
             Written {
