@@ -477,7 +477,8 @@ pub const SITE: Schema = Schema {
             false,
             "Kantor tujuan antar pesanan online, satu nama per butir; kosong: hanya ambil di galeri.",
         )
-        .example("Kantor Kecamatan Kepanjen"),
+        .example("Kantor Kecamatan Kepanjen")
+        .label("Kantor tujuan antar"),
         Field::new(
             "order_hold_days",
             Integer,
@@ -485,7 +486,8 @@ pub const SITE: Schema = Schema {
             "Berapa hari (WIB) saldo voucher ditahan untuk pesanan online yang belum diserahkan (1–30).",
         )
         .rule(Rule::HoldDays)
-        .default("3"),
+        .default("3")
+        .label("Lama penahanan pesanan (hari)"),
     ],
 };
 

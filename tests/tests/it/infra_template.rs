@@ -659,7 +659,8 @@ impl Recorded {
         let batch = NewBatch {
             name: format!("2026-12-{}", crate::api_support::random_hex()),
             unit: Some("Dinas Koperasi".into()),
-            count: 3,
+            // One each for the sale, the balance check, the void and the online order.
+            count: 4,
             amount: Money::new(50_000).expect("amount"),
             expires_on: NaiveDate::from_ymd_opt(2099, 12, 31).expect("date"),
         };
@@ -870,7 +871,7 @@ impl Recorded {
                         "/v1/orders",
                         None,
                         Some(key),
-                        order(&self.codes[2]),
+                        order(&self.codes[3]),
                     )
                 };
                 let placed = place("grants-order-000000001").await;

@@ -79,7 +79,12 @@ fn the_page_shows_every_figure_and_the_csv_matches_the_json() {
         html.matches("<svg role=\"img\" aria-labelledby=").count(),
         3
     );
-    assert!(!html.contains("<script"));
+    // The only script is the site-wide cart's (its button is hidden without JavaScript).
+    assert_eq!(
+        html.matches("<script").count(),
+        html.matches("<script src=\"/static/keranjang.js\"></script>")
+            .count()
+    );
     assert!(html.contains(
         "<text x=\"0\" y=\"13\">Kopi</text><rect class=\"spent\" x=\"0\" y=\"18\" width=\"250\""
     ));
