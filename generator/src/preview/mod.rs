@@ -16,8 +16,10 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use notify_debouncer_mini::notify::RecursiveMode;
-use notify_debouncer_mini::{new_debouncer, DebounceEventResult, Debouncer};
+use notify_debouncer_mini::notify::event::{AccessKind, AccessMode};
+use notify_debouncer_mini::notify::{
+    self, EventKind, RecommendedWatcher, RecursiveMode, Watcher as _,
+};
 use serde::Serialize;
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
@@ -122,20 +124,32 @@ impl Preview {
     /// current tokio runtime. Keep the returned watcher: dropping it stops watching.
     pub fn watch(self: &Arc<Self>) -> notify_debouncer_mini::notify::Result<Watcher> {
         let (sender, mut receiver) = mpsc::unbounded_channel::<Vec<PathBuf>>();
-        let mut debouncer = new_debouncer(DEBOUNCE, move |result: DebounceEventResult| {
-            if let Ok(events) = result {
-                let _closed = sender.send(events.into_iter().map(|event| event.path).collect());
-            }
-        })?;
+        // Raw events rather than a debouncer's: inotify also reports every open and read, and
+        // each build opens every page and template, so counting reads as changes rebuilt the
+        // site over and over (and reloaded every open tab). Only writes, creations, removals,
+        // renames and attribute changes count; the loop below gathers a burst of them.
+        let mut watcher =
+            notify::recommended_watcher(move |result: notify::Result<notify::Event>| {
+                let Ok(event) = result else {
+                    return;
+                };
+                let read_only = matches!(
+                    event.kind,
+                    EventKind::Access(kind) if kind != AccessKind::Close(AccessMode::Write)
+                );
+                if !read_only {
+                    let _closed = sender.send(event.paths);
+                }
+            })?;
         for folder in [&self.options.content, &self.options.theme] {
-            debouncer
-                .watcher()
-                .watch(folder, RecursiveMode::Recursive)?;
+            watcher.watch(folder, RecursiveMode::Recursive)?;
         }
         let preview = Arc::clone(self);
         let out = absolute(&self.options.out);
         let task = tokio::spawn(async move {
             while let Some(mut paths) = receiver.recv().await {
+                // An editor's save is several events (write, close, rename): one build for all.
+                tokio::time::sleep(DEBOUNCE).await;
                 while let Ok(more) = receiver.try_recv() {
                     paths.extend(more);
                 }
@@ -157,7 +171,7 @@ impl Preview {
             }
         });
         Ok(Watcher {
-            _debouncer: debouncer,
+            _watcher: watcher,
             task,
         })
     }
@@ -173,7 +187,7 @@ impl Preview {
 
 /// A running watcher; stops watching when dropped.
 pub struct Watcher {
-    _debouncer: Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>,
+    _watcher: RecommendedWatcher,
     task: tokio::task::JoinHandle<()>,
 }
 

@@ -95,6 +95,15 @@ async fn a_save_rebuilds_a_broken_file_shows_its_problems_and_the_last_site_stay
     assert!(std::fs::read_to_string(catalog.out.join(PAGE))
         .expect("page")
         .contains("Rp19.000"));
+
+    // Every build opens every page and template: reads are no change, so the site rests (a
+    // watcher that counted them rebuilt, and reloaded every open tab, without end).
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(
+        status.borrow().generation,
+        fixed.generation,
+        "rebuilt without a change"
+    );
 }
 
 /// The next server-sent event of a stream, as text.
