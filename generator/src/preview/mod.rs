@@ -16,10 +16,8 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use notify_debouncer_mini::notify::event::{AccessKind, AccessMode};
-use notify_debouncer_mini::notify::{
-    self, EventKind, RecommendedWatcher, RecursiveMode, Watcher as _,
-};
+use notify::event::{AccessKind, AccessMode};
+use notify::{self, EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
 use serde::Serialize;
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
@@ -122,7 +120,7 @@ impl Preview {
 
     /// Watches the content and theme folders and rebuilds after each burst of changes, on the
     /// current tokio runtime. Keep the returned watcher: dropping it stops watching.
-    pub fn watch(self: &Arc<Self>) -> notify_debouncer_mini::notify::Result<Watcher> {
+    pub fn watch(self: &Arc<Self>) -> notify::Result<Watcher> {
         let (sender, mut receiver) = mpsc::unbounded_channel::<Vec<PathBuf>>();
         // Raw events rather than a debouncer's: inotify also reports every open and read, and
         // each build opens every page and template, so counting reads as changes rebuilt the
