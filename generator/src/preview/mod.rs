@@ -313,9 +313,21 @@ async fn script() -> impl IntoResponse {
     )
 }
 
-/// Adds `<script src="/_galeri/live.js">` to HTML answers (pages and the 404 page).
+/// Pages that hold what a person is typing (the web editor, the till, the order queue, the
+/// checkout): a reload would throw it away, and the editor's own saves would reload it.
+const NO_RELOAD: &[&str] = &["/admin/", "/kasir/", "/pesan/"];
+
+/// Adds `<script src="/_galeri/live.js">` to HTML answers (pages and the 404 page), except on
+/// the pages of [`NO_RELOAD`].
 async fn inject(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
     let response = next.run(request).await;
+    if NO_RELOAD
+        .iter()
+        .any(|prefix| path.starts_with(prefix) || path == prefix.trim_end_matches('/'))
+    {
+        return response;
+    }
     let is_html = response
         .headers()
         .get(header::CONTENT_TYPE)

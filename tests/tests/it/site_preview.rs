@@ -125,7 +125,15 @@ async fn html_answers_carry_the_reload_script_and_events_stream_the_status() {
             "/",
             get(|| async { Html("<!doctype html><html><body><h1>Beranda</h1></body></html>") }),
         )
-        .route("/data.json", get(|| async { "{\"ok\":true}" }));
+        .route("/data.json", get(|| async { "{\"ok\":true}" }))
+        .route(
+            "/admin/",
+            get(|| async { Html("<!doctype html><html><body>editor</body></html>") }),
+        )
+        .route(
+            "/kasir/",
+            get(|| async { Html("<!doctype html><html><body>kasir</body></html>") }),
+        );
     let app = preview::attach(site, &preview);
 
     let body = |response: axum::response::Response| async move {
@@ -166,6 +174,23 @@ async fn html_answers_carry_the_reload_script_and_events_stream_the_status() {
         .await
         .expect("answer");
     assert_eq!(body(data).await, "{\"ok\":true}", "only HTML is changed");
+    // The web editor and the till hold what a person is typing: never reloaded under them.
+    for (path, text) in [("/admin/", "editor"), ("/kasir/", "kasir")] {
+        let page = app
+            .clone()
+            .oneshot(
+                http::Request::get(path)
+                    .body(axum::body::Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("answer");
+        assert_eq!(
+            body(page).await,
+            format!("<!doctype html><html><body>{text}</body></html>"),
+            "{path}"
+        );
+    }
     let script = app
         .clone()
         .oneshot(
