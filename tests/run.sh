@@ -189,6 +189,17 @@ step "cargo test (unit, integration, end-to-end; SQLite and DynamoDB Local)" car
 # The binary the test step built: `cargo run` would resolve features for one package and
 # rebuild aws-sdk-dynamodb a second time.
 step "galeri check on the real catalog" "${CARGO_TARGET_DIR:-target}/debug/galeri" check
+# The deploy rehearsal spends most of its two minutes waiting on SAM's 5-second polling of
+# moto: it runs beside the schemathesis and browser steps, and its step below reports it.
+await infra
+tests/infra/deploy-rehearsal.sh >"$log_dir/deploy-rehearsal.log" 2>&1 &
+deploy_pid=$!
+deploy_rehearsal() {
+  local status=0
+  wait "$deploy_pid" || status=$?
+  cat "$log_dir/deploy-rehearsal.log"
+  return $status
+}
 await schemathesis
 step "schemathesis against galeri serve (infra/openapi.yaml)" tests/schemathesis/run.sh
 # Browser suites in headless Chromium; tests/browser/run.sh installs Debian's chromium and the
@@ -196,12 +207,11 @@ step "schemathesis against galeri serve (infra/openapi.yaml)" tests/schemathesis
 browser_tests_passed=0
 browser_tests_failed=0
 step "browser tests (Chromium: catalog, search, Cek Saldo, Kasir, web editor, axe-core)" browser_tests
-await infra
 step "cfn-lint on infra/template.yaml" tests/infra/cfn-lint.sh
 step "SSM pepper (GALERI_PEPPER_PARAM) of the CLI and serve against moto" tests/infra/pepper-ssm.sh
 step "publish-site script against moto (S3 + CloudFront API)" tests/infra/publish-site.sh
 step "deploy.sh rehearsal: SAM CLI (validate --lint, package, changesets) against moto" \
-  tests/infra/deploy-rehearsal.sh
+  deploy_rehearsal
 
 say "Summary"
 printf '%s\n' "${step_times[@]}"
