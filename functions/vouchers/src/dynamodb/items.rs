@@ -274,6 +274,11 @@ pub(super) struct StoredVoucher {
 }
 
 impl StoredVoucher {
+    /// The vouchers of several stored records, as the rules read them.
+    pub(super) fn vouchers(stored: &[StoredVoucher]) -> Vec<Voucher> {
+        stored.iter().map(|one| one.voucher.clone()).collect()
+    }
+
     pub(super) fn from_item(item: &Item) -> LedgerResult<StoredVoucher> {
         let status = match text(item, "status")?.as_str() {
             "active" => VoucherStatus::Active,

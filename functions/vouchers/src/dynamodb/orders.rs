@@ -289,10 +289,7 @@ pub(super) async fn sell(store: &DynamoStore, command: &SaleCommand) -> LedgerRe
             .await?
             .ok_or(LedgerError::UnknownCode)
             .and_then(|current| {
-                let vouchers: Vec<Voucher> = current
-                    .iter()
-                    .map(|stored| stored.voucher.clone())
-                    .collect();
+                let vouchers = StoredVoucher::vouchers(&current);
                 rules::sale(command, &vouchers)
                     .map(|(redemption, shares)| (current, redemption, shares))
             });
@@ -405,10 +402,7 @@ pub(super) async fn place_order(
             .await?
             .ok_or(LedgerError::UnknownCode)
             .and_then(|current| {
-                let vouchers: Vec<Voucher> = current
-                    .iter()
-                    .map(|stored| stored.voucher.clone())
-                    .collect();
+                let vouchers = StoredVoucher::vouchers(&current);
                 rules::place_order(command, &vouchers)
                     .map(|(order, amounts)| (current, order, amounts))
             });
@@ -639,10 +633,7 @@ pub(super) async fn complete_order(
             stale_read(&mut stale_retries).await?;
             continue;
         }
-        let vouchers: Vec<Voucher> = current
-            .iter()
-            .map(|stored| stored.voucher.clone())
-            .collect();
+        let vouchers = StoredVoucher::vouchers(&current);
         let (redemption, shares) = rules::capture(command, &order, &vouchers)?;
         let mut done = order.clone();
         done.status = OrderStatus::Selesai;

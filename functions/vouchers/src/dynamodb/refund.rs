@@ -36,10 +36,7 @@ pub(super) async fn refund(store: &DynamoStore, command: &RefundCommand) -> Ledg
                 ))
             })?);
         }
-        let vouchers: Vec<Voucher> = current
-            .iter()
-            .map(|stored| stored.voucher.clone())
-            .collect();
+        let vouchers = StoredVoucher::vouchers(&current);
         let (refund, balances) = rules::refund_each(command, &redemption.redemption, &vouchers)?;
         let mark_refunded = Update::builder()
             .table_name(&store.table)
